@@ -1,0 +1,44 @@
+import type { Database } from 'bun:sqlite'
+import type { LoginAttemptRepository } from '../types'
+import { guarded } from './errors'
+import type { Params } from './query'
+
+/** How often `recordFailure` also deletes expired rows (the MongoDB engine has a TTL index instead). */
+const PURGE_INTERVAL_MS = 60_000
+
+/** Failed logins in SQLite: one row per key and attempt. */
+export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
+  readonly #record
+  readonly #purgeExpired
+  readonly #failuresSince
+  #lastPurge = 0
+
+  constructor(private readonly db: Database) {
+    this.#record = db.query<never, Params>(
+      'INSERT INTO login_attempts (key, at, expires_at) VALUES ($key, $at, $expiresAt)',
+    )
+    this.#purgeExpired = db.query<never, Params>('DELETE FROM login_attempts WHERE expires_at < $now')
+    this.#failuresSince = db.query<{ count: number; oldest: number | null }, Params>(
+      'SELECT count(*) AS count, min(at) AS oldest FROM login_attempts WHERE key = $key AND at >= $since',
+    )
+  }
+
+  async recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<void> {
+    // Expiry is judged by the wall clock, as a TTL index would, not by the caller's `at`.
+    const now = Date.now()
+    const purge = now - this.#lastPurge >= PURGE_INTERVAL_MS
+    if (purge) this.#lastPurge = now
+    guarded(() =>
+      this.db.transaction(() => {
+        if (purge) this.#purgeExpired.run({ now })
+        for (const key of keys) this.#record.run({ key, at: at.getTime(), expiresAt: expiresAt.getTime() })
+      })(),
+    )
+  }
+
+  async failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
+    const row = guarded(() => this.#failuresSince.get({ key, since: since.getTime() }))
+    const oldest = row?.oldest ?? null
+    return { count: row?.count ?? 0, oldest: oldest === null ? null : new Date(oldest) }
+  }
+}

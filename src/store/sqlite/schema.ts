@@ -1,0 +1,87 @@
+import type { Database } from 'bun:sqlite'
+
+/**
+ * Migrations in order; `PRAGMA user_version` records how many have run, so an existing data file is
+ * brought up to date on open and a new one is built from scratch.
+ *
+ * Times are epoch milliseconds (INTEGER), booleans 0/1, tags a JSON array. The `*_key` columns hold the
+ * JavaScript `toLowerCase()` of a field: uniqueness, case-insensitive search and case-insensitive sort
+ * run on them, because SQLite's own `lower()` folds ASCII only.
+ */
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL,
+    username_key  TEXT NOT NULL UNIQUE,
+    email         TEXT NOT NULL,
+    email_key     TEXT NOT NULL UNIQUE,
+    full_name     TEXT NOT NULL,
+    full_name_key TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('user', 'admin')),
+    disabled      INTEGER NOT NULL,
+    password_hash TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  );
+  CREATE INDEX users_created_at ON users (created_at, id);
+  CREATE INDEX users_role ON users (role, disabled);
+
+  CREATE TABLE products (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    name_key        TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    description_key TEXT NOT NULL,
+    price           REAL NOT NULL,
+    stock           INTEGER NOT NULL,
+    tags            TEXT NOT NULL,
+    owner_id        TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE INDEX products_created_at ON products (created_at, id);
+  CREATE INDEX products_name ON products (name_key, id);
+  CREATE INDEX products_price ON products (price, id);
+
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    chain_id   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    rotated_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE INDEX refresh_tokens_chain ON refresh_tokens (chain_id);
+  CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+
+  CREATE TABLE login_attempts (
+    key        TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX login_attempts_key_at ON login_attempts (key, at);
+  CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
+  `,
+]
+
+/** Runs the migrations the file has not seen yet, each in its own transaction. */
+export function migrate(db: Database): void {
+  const row = db.query<{ user_version: number }, []>('PRAGMA user_version').get()
+  const applied = row?.user_version ?? 0
+  if (applied > migrations.length) {
+    throw new Error(
+      `the data file has schema version ${applied}, newer than this build knows (${migrations.length})`,
+    )
+  }
+  for (let version = applied; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.run(migrations[version] as string)
+      // PRAGMA takes no bound parameters; `version` is a loop counter, not input.
+      db.run(`PRAGMA user_version = ${version + 1}`)
+    }).immediate()
+  }
+}

@@ -1,0 +1,203 @@
+import type { Database } from 'bun:sqlite'
+import { ObjectId } from 'bson'
+import { PreconditionFailedError } from '../errors'
+import type {
+  NewUser,
+  Page,
+  Paged,
+  Role,
+  Sort,
+  UserChanges,
+  UserFilter,
+  UserRecord,
+  UserRepository,
+  UserSortField,
+} from '../types'
+import { guarded } from './errors'
+import { listPage, type Params } from './query'
+
+interface UserRow {
+  id: string
+  username: string
+  email: string
+  full_name: string
+  role: Role
+  disabled: number
+  password_hash: string
+  version: number
+  created_at: number
+  updated_at: number
+}
+
+const COLUMNS =
+  'id, username, email, full_name, role, disabled, password_hash, version, created_at, updated_at'
+
+/** Usernames and emails sort by their lower-cased key, so that the order ignores case. */
+const SORT_COLUMNS: Record<UserSortField, string> = {
+  username: 'username_key',
+  email: 'email_key',
+  createdAt: 'created_at',
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    fullName: row.full_name,
+    role: row.role,
+    disabled: row.disabled !== 0,
+    passwordHash: row.password_hash,
+    version: row.version,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+/** Users in SQLite; case-insensitive uniqueness rests on the UNIQUE `username_key`/`email_key`. */
+export class SqliteUserRepository implements UserRepository {
+  readonly #insert
+  readonly #findById
+  readonly #findByLogin
+  readonly #update
+  readonly #delete
+  readonly #exists
+  readonly #countEnabledAdmins
+
+  constructor(private readonly db: Database) {
+    this.#insert = db.query<UserRow, Params>(
+      `INSERT INTO users (id, username, username_key, email, email_key, full_name, full_name_key, role,
+         disabled, password_hash, version, created_at, updated_at)
+       VALUES ($id, $username, $usernameKey, $email, $emailKey, $fullName, $fullNameKey, $role,
+         $disabled, $passwordHash, 1, $now, $now)
+       RETURNING ${COLUMNS}`,
+    )
+    this.#findById = db.query<UserRow, Params>(`SELECT ${COLUMNS} FROM users WHERE id = $id`)
+    // A username cannot contain '@', so the two keys never compete; the ORDER BY only makes it explicit.
+    this.#findByLogin = db.query<UserRow, Params>(
+      `SELECT ${COLUMNS} FROM users WHERE username_key = $key OR email_key = $key
+       ORDER BY username_key = $key DESC LIMIT 1`,
+    )
+    // A NULL parameter leaves its column as it is, so one statement serves every set of changes.
+    this.#update = db.query<UserRow, Params>(
+      `UPDATE users SET
+         username = coalesce($username, username),
+         username_key = coalesce($usernameKey, username_key),
+         email = coalesce($email, email),
+         email_key = coalesce($emailKey, email_key),
+         full_name = coalesce($fullName, full_name),
+         full_name_key = coalesce($fullNameKey, full_name_key),
+         role = coalesce($role, role),
+         disabled = coalesce($disabled, disabled),
+         password_hash = coalesce($passwordHash, password_hash),
+         version = version + 1,
+         updated_at = $now
+       WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)
+       RETURNING ${COLUMNS}`,
+    )
+    this.#delete = db.query<never, Params>(
+      'DELETE FROM users WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)',
+    )
+    this.#exists = db.query<{ found: number }, Params>('SELECT 1 AS found FROM users WHERE id = $id')
+    this.#countEnabledAdmins = db.query<{ count: number }, []>(
+      "SELECT count(*) AS count FROM users WHERE role = 'admin' AND disabled = 0",
+    )
+  }
+
+  async create(input: NewUser): Promise<UserRecord> {
+    const row = guarded(() =>
+      this.#insert.get({
+        id: new ObjectId().toHexString(),
+        username: input.username,
+        usernameKey: input.username.toLowerCase(),
+        email: input.email,
+        emailKey: input.email.toLowerCase(),
+        fullName: input.fullName,
+        fullNameKey: input.fullName.toLowerCase(),
+        role: input.role,
+        disabled: input.disabled,
+        passwordHash: input.passwordHash,
+        now: Date.now(),
+      }),
+    )
+    if (!row) throw new Error('INSERT ... RETURNING gave no row')
+    return toUser(row)
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    const row = guarded(() => this.#findById.get({ id }))
+    return row ? toUser(row) : null
+  }
+
+  async findByLogin(usernameOrEmail: string): Promise<UserRecord | null> {
+    const row = guarded(() => this.#findByLogin.get({ key: usernameOrEmail.toLowerCase() }))
+    return row ? toUser(row) : null
+  }
+
+  async list(filter: UserFilter, sort: Sort<UserSortField>, page: Page): Promise<Paged<UserRecord>> {
+    const where: string[] = []
+    const params: Params = {}
+    if (filter.q !== undefined) {
+      where.push('(instr(username_key, $q) > 0 OR instr(email_key, $q) > 0 OR instr(full_name_key, $q) > 0)')
+      params.q = filter.q.toLowerCase()
+    }
+    if (filter.role !== undefined) {
+      where.push('role = $role')
+      params.role = filter.role
+    }
+    if (filter.disabled !== undefined) {
+      where.push('disabled = $disabled')
+      params.disabled = filter.disabled
+    }
+    const { rows, total } = guarded(() =>
+      listPage<UserRow>(this.db, {
+        from: 'users',
+        columns: COLUMNS,
+        where,
+        params,
+        orderBy: SORT_COLUMNS[sort.field],
+        descending: sort.descending,
+        page,
+      }),
+    )
+    return { items: rows.map(toUser), total }
+  }
+
+  async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null> {
+    const row = guarded(() =>
+      this.#update.get({
+        id,
+        expectedVersion: expectedVersion ?? null,
+        username: changes.username ?? null,
+        usernameKey: changes.username?.toLowerCase() ?? null,
+        email: changes.email ?? null,
+        emailKey: changes.email?.toLowerCase() ?? null,
+        fullName: changes.fullName ?? null,
+        fullNameKey: changes.fullName?.toLowerCase() ?? null,
+        role: changes.role ?? null,
+        disabled: changes.disabled ?? null,
+        passwordHash: changes.passwordHash ?? null,
+        now: Date.now(),
+      }),
+    )
+    if (row) return toUser(row)
+    this.#assertMissing(id)
+    return null
+  }
+
+  async delete(id: string, expectedVersion?: number): Promise<boolean> {
+    const { changes } = guarded(() => this.#delete.run({ id, expectedVersion: expectedVersion ?? null }))
+    if (changes > 0) return true
+    this.#assertMissing(id)
+    return false
+  }
+
+  async countEnabledAdmins(): Promise<number> {
+    return guarded(() => this.#countEnabledAdmins.get()?.count ?? 0)
+  }
+
+  /** After a write matched no row: the user is gone (fine), or its version moved on (412). */
+  #assertMissing(id: string): void {
+    if (guarded(() => this.#exists.get({ id }))) throw new PreconditionFailedError()
+  }
+}
