@@ -68,20 +68,23 @@ const migrations: readonly string[] = [
   `,
 ]
 
-/** Runs the migrations the file has not seen yet, each in its own transaction. */
+/**
+ * Runs the migrations the file has not seen yet, all in one transaction. The version is read inside
+ * the write lock, so two processes opening one new file do not both build the schema.
+ */
 export function migrate(db: Database): void {
-  const row = db.query<{ user_version: number }, []>('PRAGMA user_version').get()
-  const applied = row?.user_version ?? 0
-  if (applied > migrations.length) {
-    throw new Error(
-      `the data file has schema version ${applied}, newer than this build knows (${migrations.length})`,
-    )
-  }
-  for (let version = applied; version < migrations.length; version++) {
-    db.transaction(() => {
-      db.run(migrations[version] as string)
-      // PRAGMA takes no bound parameters; `version` is a loop counter, not input.
-      db.run(`PRAGMA user_version = ${version + 1}`)
-    }).immediate()
-  }
+  const schemaVersion = () =>
+    db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version ?? 0
+  if (schemaVersion() === migrations.length) return
+  db.transaction(() => {
+    const applied = schemaVersion()
+    if (applied > migrations.length) {
+      throw new Error(
+        `the data file has schema version ${applied}, newer than this build (${migrations.length})`,
+      )
+    }
+    for (const migration of migrations.slice(applied)) db.run(migration)
+    // PRAGMA takes no bound parameters; the value is a count of our own constants, not input.
+    db.run(`PRAGMA user_version = ${migrations.length}`)
+  }).immediate()
 }

@@ -73,10 +73,9 @@ export class SqliteUserRepository implements UserRepository {
        RETURNING ${COLUMNS}`,
     )
     this.#findById = db.query<UserRow, Params>(`SELECT ${COLUMNS} FROM users WHERE id = $id`)
-    // A username cannot contain '@', so the two keys never compete; the ORDER BY only makes it explicit.
+    // A username cannot contain '@' and an email must, so at most one user matches.
     this.#findByLogin = db.query<UserRow, Params>(
-      `SELECT ${COLUMNS} FROM users WHERE username_key = $key OR email_key = $key
-       ORDER BY username_key = $key DESC LIMIT 1`,
+      `SELECT ${COLUMNS} FROM users WHERE username_key = $key OR email_key = $key LIMIT 1`,
     )
     // A NULL parameter leaves its column as it is, so one statement serves every set of changes.
     this.#update = db.query<UserRow, Params>(

@@ -1,0 +1,71 @@
+import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StoreUnavailableError } from '../../src/store/errors'
+import { createSqliteStore } from '../../src/store/sqlite'
+import { describeStoreContract } from './contract'
+import { newProduct, newUser, rejectionOf } from './contract/fixtures'
+
+const dir = mkdtempSync(join(tmpdir(), 'mercado-sqlite-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describeStoreContract('sqlite', async () => createSqliteStore({ path: join(dir, 'contract.db') }))
+
+describe('sqlite store', () => {
+  test('data survives closing and reopening the file', async () => {
+    const path = join(dir, 'reopen.db')
+    const first = createSqliteStore({ path })
+    const user = await first.users.create(newUser())
+    const product = await first.products.create(newProduct({ ownerId: user.id, tags: ['kept'] }))
+    await first.close()
+
+    const second = createSqliteStore({ path })
+    try {
+      expect(await second.users.findById(user.id)).toEqual(user)
+      expect(await second.products.findById(product.id)).toEqual(product)
+    } finally {
+      await second.close()
+    }
+  })
+
+  test('creates the folder of the data file when it is missing', async () => {
+    const path = join(dir, 'nested', 'deeper', 'mercado.db')
+    const store = createSqliteStore({ path })
+    await store.ping()
+    await store.close()
+    expect(existsSync(path)).toBe(true)
+  })
+
+  test(':memory: opens a working store that keeps nothing', async () => {
+    const store = createSqliteStore({ path: ':memory:' })
+    const user = await store.users.create(newUser())
+    expect((await store.users.findById(user.id))?.id).toBe(user.id)
+    await store.close()
+    const fresh = createSqliteStore({ path: ':memory:' })
+    expect(await fresh.users.findById(user.id)).toBeNull()
+    await fresh.close()
+  })
+
+  test('a write blocked by another connection past the busy timeout throws StoreUnavailableError', async () => {
+    const path = join(dir, 'busy.db')
+    const store = createSqliteStore({ path, busyTimeoutMs: 50 })
+    const other = new Database(path)
+    try {
+      other.run('BEGIN IMMEDIATE')
+      expect(await rejectionOf(store.users.create(newUser()))).toBeInstanceOf(StoreUnavailableError)
+      other.run('ROLLBACK')
+      expect((await store.users.create(newUser())).version).toBe(1)
+    } finally {
+      other.close()
+      await store.close()
+    }
+  })
+
+  test('ping rejects with StoreUnavailableError once the store is closed', async () => {
+    const store = createSqliteStore({ path: ':memory:' })
+    await store.close()
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
+  })
+})
