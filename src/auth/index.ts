@@ -1,0 +1,137 @@
+import type { Server } from 'bun'
+import { Elysia, t } from 'elysia'
+import { JSON_TYPE, markOAuthRequest } from '../http/conventions'
+import { etagOf } from '../http/etag'
+import { HttpError, OAuthError } from '../http/errors'
+import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
+import { problems } from '../http/schemas'
+import { Register, toUser, User } from '../users/model'
+import type { UserService } from '../users/service'
+import { LoginForm, RefreshForm, TokenResponse } from './model'
+import type { AuthService } from './service'
+
+export interface AuthRoutesOptions {
+  auth: AuthService
+  users: UserService
+  /** Take the client address from `X-Forwarded-For`. */
+  trustProxy: boolean
+}
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
+
+/**
+ * The token routes take JSON or a form (what OAuth2 clients send), and answer malformed input the
+ * OAuth2 way rather than with a problem (SPEC section 2). Elysia's `parse: [...]` uses only the
+ * first parser it lists, hence this one.
+ */
+const tokenRequest = {
+  transform: ({ request }: { request: Request }) => markOAuthRequest(request),
+  async parse({ request }: { request: Request }) {
+    const type = request.headers.get('content-type') ?? ''
+    if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
+    if (!JSON_TYPE.test(type)) {
+      throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
+    }
+    try {
+      return await request.json()
+    } catch {
+      throw new OAuthError('invalid_request', 'the body is not valid JSON')
+    }
+  },
+}
+
+const tokenResponses = { 200: TokenResponse, 400: OAuthErrorSchema, 415: ProblemSchema, 429: ProblemSchema }
+
+/**
+ * The client address: the socket's peer, or behind a trusted proxy the last `X-Forwarded-For`
+ * entry, the one that proxy added (earlier entries are the client's to forge).
+ */
+function clientAddress(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')
+    const last = forwarded?.split(',').pop()?.trim()
+    if (last) return last
+  }
+  return server?.requestIP(request)?.address ?? 'unknown'
+}
+
+/** `/auth`: register, the OAuth2 password grant, refresh-token rotation and logout. */
+export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
+  new Elysia({ prefix: '/auth', tags: ['auth'] })
+    .post(
+      '/register',
+      async ({ body, set }) => {
+        const user = await users.create(body)
+        set.status = 201
+        set.headers.location = `/users/${user.id}`
+        set.headers.etag = etagOf(user.version)
+        return toUser(user)
+      },
+      {
+        parse: 'json',
+        body: Register,
+        response: { 201: User, ...problems(409, 415, 422) },
+        detail: { summary: 'Create an account', operationId: 'register', description: 'Creates a user with role `user`.' },
+      },
+    )
+    .post(
+      '/login',
+      async ({ body, set, request, server }) => {
+        if (body.grant_type !== undefined && body.grant_type !== 'password') {
+          throw new OAuthError('unsupported_grant_type', 'only the password grant is supported here')
+        }
+        if (body.grant_type === undefined && !JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
+          throw new OAuthError('invalid_request', 'grant_type=password is required')
+        }
+        set.headers['cache-control'] = 'no-store'
+        set.headers.pragma = 'no-cache'
+        return auth.login(body.username, body.password, clientAddress(request, server, trustProxy))
+      },
+      {
+        ...tokenRequest,
+        body: LoginForm,
+        response: tokenResponses,
+        detail: {
+          summary: 'Log in (OAuth2 password grant)',
+          operationId: 'login',
+          description:
+            'RFC 6749 section 4.3. Takes `application/x-www-form-urlencoded` (what OAuth2 clients and Swagger UI send) or JSON `{ "username", "password" }`. `username` may be the email. After `LOGIN_MAX_FAILURES` failures for one username from one address within `LOGIN_WINDOW` (or four times that many from one address) every attempt gets 429 until the window has passed.',
+        },
+      },
+    )
+    .post(
+      '/refresh',
+      ({ body, set }) => {
+        set.headers['cache-control'] = 'no-store'
+        set.headers.pragma = 'no-cache'
+        return auth.refresh(body.refresh_token)
+      },
+      {
+        ...tokenRequest,
+        body: RefreshForm,
+        response: tokenResponses,
+        detail: {
+          summary: 'Exchange a refresh token for a new pair',
+          operationId: 'refresh',
+          description:
+            'Rotation: the presented token dies. Presenting a token that was already rotated revokes every token of its session.',
+        },
+      },
+    )
+    .post(
+      '/logout',
+      async ({ body, set }) => {
+        await auth.logout(body.refresh_token)
+        set.status = 204
+      },
+      {
+        ...tokenRequest,
+        body: RefreshForm,
+        response: { 204: t.Void(), 400: OAuthErrorSchema, 415: ProblemSchema },
+        detail: {
+          summary: 'Revoke a session',
+          operationId: 'logout',
+          description: 'Revokes the refresh token and every token rotated from the same login. Unknown tokens also get 204.',
+        },
+      },
+    )

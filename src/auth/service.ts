@@ -1,0 +1,86 @@
+import { OAuthError } from '../http/errors'
+import type { RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
+import { verifyPassword } from './passwords'
+import type { LoginThrottle } from './throttle'
+import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens'
+
+/** The RFC 6749 section 5.1 token response. */
+export interface TokenPair {
+  access_token: string
+  token_type: 'bearer'
+  expires_in: number
+  refresh_token: string
+}
+
+const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
+const BAD_CREDENTIALS = 'invalid username or password'
+
+/** Login, refresh-token rotation and logout. */
+export class AuthService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly accessTokens: AccessTokens,
+    private readonly throttle: LoginThrottle,
+    /** Seconds. */
+    private readonly refreshTtl: number,
+  ) {}
+
+  /** The password grant. `login` is a username or an email; `address` the client's. */
+  async login(login: string, password: string, address: string): Promise<TokenPair> {
+    await this.throttle.check(login, address)
+    const user = await this.users.findByLogin(login.trim())
+    // Unknown users are verified against a dummy hash: same time, same answer as a wrong password.
+    if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
+      await this.throttle.recordFailure(login, address)
+      throw invalidGrant(BAD_CREDENTIALS)
+    }
+    if (user.disabled) throw invalidGrant('the account is disabled')
+    return this.issue(user, crypto.randomUUID())
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair; the old one dies. A token presented again after it
+   * was rotated means it leaked: the whole chain is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const now = new Date()
+    const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
+    if (result.outcome === 'invalid') throw invalidGrant('the refresh token is invalid, expired or revoked')
+    if (result.outcome === 'reused') {
+      await this.refreshTokens.revokeChain(result.token.chainId, now)
+      throw invalidGrant('the refresh token was already used; its session has been revoked')
+    }
+    const user = await this.users.findById(result.token.userId)
+    if (!user || user.disabled) {
+      await this.refreshTokens.revokeChain(result.token.chainId, now)
+      throw invalidGrant('the account is disabled or gone')
+    }
+    return this.issue(user, result.token.chainId)
+  }
+
+  /** Revokes the chain of `refreshToken`; unknown tokens are ignored. */
+  async logout(refreshToken: string): Promise<void> {
+    const token = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
+    if (token) await this.refreshTokens.revokeChain(token.chainId, new Date())
+  }
+
+  private async issue(user: UserRecord, chainId: string): Promise<TokenPair> {
+    const refreshToken = newRefreshToken()
+    const [accessToken] = await Promise.all([
+      this.accessTokens.sign(user.id, user.role),
+      this.refreshTokens.insert({
+        tokenHash: hashRefreshToken(refreshToken),
+        userId: user.id,
+        chainId,
+        expiresAt: new Date(Date.now() + this.refreshTtl * 1000),
+      }),
+    ])
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: this.accessTokens.ttl,
+      refresh_token: refreshToken,
+    }
+  }
+}

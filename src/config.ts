@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** The service's configuration, read from the environment once at start. */
+export interface Config {
+  env: 'development' | 'production' | 'test'
+  port: number
+  host: string
+  /** Unset: the embedded SQLite store in `dataDir`. */
+  mongodbUri: string | undefined
+  mongodbDb: string
+  dataDir: string
+  jwtSecret: string
+  jwtIssuer: string
+  jwtAudience: string
+  /** Seconds. */
+  accessTokenTtl: number
+  /** Seconds. */
+  refreshTokenTtl: number
+  /** Bytes. */
+  bodyLimit: number
+  /** `['*']` allows any origin; `[]` turns CORS off. */
+  corsOrigins: string[]
+  loginMaxFailures: number
+  /** Seconds. */
+  loginWindow: number
+  /** Take the client address from `X-Forwarded-For` (only behind a proxy that sets it). */
+  trustProxy: boolean
+  admin: { username: string; email: string; password: string } | undefined
+  logLevel: LogLevel
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** A variable is missing or malformed; the message names it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+/** Parses `90`, `45s`, `15m`, `12h` or `30d` into seconds. */
+export function parseDuration(variable: string, value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim())
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1) : Number.NaN
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new ConfigError(variable, `expected a positive duration such as 90s, 15m, 12h or 30d, got "${value}"`)
+  }
+  return seconds
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 }
+
+/** Parses `1048576`, `512kb` or `1mb` (binary units) into bytes. */
+export function parseSize(variable: string, value: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
+  const bytes = match && unit ? Number(match[1]) * unit : Number.NaN
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new ConfigError(variable, `expected a size in bytes such as 1048576, 512kb or 1mb, got "${value}"`)
+  }
+  return bytes
+}
+
+function integer(variable: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new ConfigError(variable, `expected an integer from ${min} to ${max}, got "${value}"`)
+  }
+  return n
+}
+
+function boolean(variable: string, value: string): boolean {
+  const v = value.trim().toLowerCase()
+  if (['1', 'true', 'yes'].includes(v)) return true
+  if (['0', 'false', 'no', ''].includes(v)) return false
+  throw new ConfigError(variable, `expected true or false, got "${value}"`)
+}
+
+const MIN_SECRET_BYTES = 32
+
+/**
+ * In development a missing `JWT_SECRET` is generated once and kept in `DATA_DIR`, so tokens stay
+ * valid across `bun dev` restarts. Production refuses to start without a real one.
+ */
+function jwtSecret(env: Config['env'], value: string | undefined, dataDir: string): string {
+  if (value !== undefined && value !== '') {
+    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`)
+    }
+    return value
+  }
+  if (env === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
+  const file = join(dataDir, 'jwt-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+function admin(env: Record<string, string | undefined>): Config['admin'] {
+  const username = env.ADMIN_USERNAME
+  const email = env.ADMIN_EMAIL
+  const password = env.ADMIN_PASSWORD
+  if (!username && !email && !password) return undefined
+  for (const [name, value] of [
+    ['ADMIN_USERNAME', username],
+    ['ADMIN_EMAIL', email],
+    ['ADMIN_PASSWORD', password],
+  ] as const) {
+    if (!value) throw new ConfigError(name, 'is required when any of ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD is set')
+  }
+  return { username: username as string, email: email as string, password: password as string }
+}
+
+/** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const nodeEnv = env.NODE_ENV || 'development'
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', `expected development, production or test, got "${nodeEnv}"`)
+  }
+  const production = nodeEnv === 'production'
+  const dataDir = env.DATA_DIR || './data'
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`)
+  }
+  const mongodbUri = env.MONGODB_URI || undefined
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv://')
+  }
+  const corsDefault = production ? '' : '*'
+  return {
+    env: nodeEnv,
+    port: integer('PORT', env.PORT || '3000', 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    mongodbUri,
+    mongodbDb: env.MONGODB_DB || 'mercado',
+    dataDir,
+    jwtSecret: jwtSecret(nodeEnv, env.JWT_SECRET, dataDir),
+    jwtIssuer: env.JWT_ISSUER || 'mercado',
+    jwtAudience: env.JWT_AUDIENCE || 'mercado',
+    accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
+    refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
+    bodyLimit: parseSize('BODY_LIMIT', env.BODY_LIMIT || '1mb'),
+    corsOrigins: (env.CORS_ORIGINS ?? corsDefault)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    loginMaxFailures: integer('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES || '5', 1, 1000),
+    loginWindow: parseDuration('LOGIN_WINDOW', env.LOGIN_WINDOW || '15m'),
+    trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
+    admin: admin(env),
+    logLevel,
+  }
+}

@@ -1,0 +1,169 @@
+import { Elysia, ValidationError } from 'elysia'
+import { ConflictError, PreconditionFailedError, StoreUnavailableError } from '../store/errors'
+import { type FieldError, HttpError, OAuthError } from './errors'
+import type { Logger } from './log'
+import { problemResponse } from './problem'
+import { type RouteTable, compileRouteTable } from './routes'
+
+export interface ConventionsOptions {
+  logger: Logger
+  /** Bytes; larger bodies get 413. */
+  bodyLimit: number
+  /** All routes of the finished app, for 405 and `Allow`; read lazily. */
+  routes: () => RouteTable
+}
+
+const REQUEST_ID = /^[\w.:@-]{1,128}$/
+const RETRY_AFTER_UNAVAILABLE = '5'
+
+const VALIDATION_DETAIL: Record<string, string> = {
+  body: 'the body failed validation',
+  query: 'a query parameter is invalid',
+  property: 'a query parameter is invalid',
+  params: 'a path parameter is invalid',
+  headers: 'a header is invalid',
+}
+
+interface RequestState {
+  id: string
+  start: number
+}
+
+/** JSON and its `+json` relatives; each body route names what it parses with its `parse` option. */
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
+
+function validationErrors(error: Readonly<ValidationError>): FieldError[] {
+  const seen = new Set<string>()
+  const errors: FieldError[] = []
+  for (const issue of error.all) {
+    if (!('path' in issue)) continue
+    const schema = issue.schema as { error?: unknown; title?: string } | undefined
+    // Query numbers and booleans are checked one by one without a path; their schema's title names them.
+    const pointer = issue.path || (schema?.title ? `/${schema.title}` : '/')
+    // TypeBox reports a union or a pattern several times over; one entry per field is clearer.
+    if (seen.has(pointer)) continue
+    seen.add(pointer)
+    const detail =
+      typeof schema?.error === 'string'
+        ? schema.error
+        : issue.message === 'Unexpected property'
+          ? 'unknown field'
+          : issue.message
+    errors.push({ pointer, detail })
+  }
+  if (errors.length === 0) errors.push({ pointer: '/', detail: error.message })
+  return errors
+}
+
+/**
+ * The HTTP conventions of SPEC section 2 as one plugin: request ids, the access log, the body
+ * limit, and every error (ours, the store's and Elysia's) as problem details.
+ */
+export function httpConventions({ logger, bodyLimit, routes }: ConventionsOptions) {
+  const state = new WeakMap<Request, RequestState>()
+  // Routes are fixed once the app is built; compile them at the first 404.
+  let methodsAt: ((path: string) => string[]) | undefined
+
+  return new Elysia({ name: 'http-conventions' })
+    .onRequest(({ request, set }) => {
+      const sent = request.headers.get('x-request-id')
+      const id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
+      state.set(request, { id, start: performance.now() })
+      set.headers['x-request-id'] = id
+      const length = Number(request.headers.get('content-length') ?? 0)
+      if (length > bodyLimit) {
+        set.status = 413
+        return problemResponse(413, `the body is larger than the limit of ${bodyLimit} bytes`, pathOf(request), {
+          headers: { connection: 'close' },
+        })
+      }
+    })
+    .onError({ as: 'global' }, ({ code, error, request, set }) => {
+      const instance = pathOf(request)
+      const reqId = state.get(request)?.id
+      const answer = (status: number, detail: string, extra?: Parameters<typeof problemResponse>[3]) => {
+        set.status = status
+        return problemResponse(status, detail, instance, extra)
+      }
+      if (error instanceof OAuthError) {
+        set.status = 400
+        return oauthErrorResponse(error)
+      }
+      if (error instanceof HttpError) {
+        return answer(error.status, error.message, { headers: error.headers, errors: error.errors })
+      }
+      if (error instanceof ConflictError) {
+        return answer(409, error.message, { errors: [{ pointer: `/${error.field}`, detail: error.message }] })
+      }
+      if (error instanceof PreconditionFailedError) return answer(412, error.message)
+      if (error instanceof StoreUnavailableError) {
+        logger.warn('store unavailable', { reqId, err: error })
+        return answer(503, 'the database is unavailable; retry shortly', {
+          headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
+        })
+      }
+      if (code === 'VALIDATION' && error.type !== 'response' && oauthRequests.has(request)) {
+        set.status = 400
+        return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+      }
+      switch (code) {
+        case 'NOT_FOUND': {
+          methodsAt ??= compileRouteTable(routes())
+          const allow = methodsAt(instance)
+          if (allow.length > 0) {
+            return answer(405, `${request.method} is not allowed here; use ${allow.join(', ')}`, {
+              headers: { allow: allow.join(', ') },
+            })
+          }
+          return answer(404, `no route for ${request.method} ${instance}`)
+        }
+        case 'PARSE': {
+          const type = request.headers.get('content-type') ?? ''
+          if (JSON_TYPE.test(type)) return answer(400, 'the body is not valid JSON')
+          return answer(415, `content type "${type || 'none'}" is not accepted here; send application/json`)
+        }
+        case 'VALIDATION': {
+          // A response that fails its own schema is our bug, never the client's.
+          if (error.type === 'response') break
+          return answer(422, VALIDATION_DETAIL[error.type] ?? 'the request is invalid', { errors: validationErrors(error) })
+        }
+        case 'INVALID_COOKIE_SIGNATURE':
+          return answer(400, 'invalid cookie signature')
+      }
+      logger.error('unhandled error', { reqId, method: request.method, path: instance, code, err: error })
+      return answer(500, 'an unexpected error occurred; it has been logged')
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+      const s = state.get(request)
+      logger.line('info', {
+        reqId: s?.id,
+        method: request.method,
+        path: pathOf(request),
+        status: typeof set.status === 'number' ? set.status : 200,
+        ms: s ? Math.round((performance.now() - s.start) * 100) / 100 : undefined,
+      })
+    })
+}
+
+/** Requests to the OAuth2 token routes, whose errors take the RFC 6749 form (`markOAuthRequest`). */
+const oauthRequests = new WeakSet<Request>()
+
+/** Makes validation errors of this request OAuth2 `invalid_request` errors instead of problems. */
+export const markOAuthRequest = (request: Request) => void oauthRequests.add(request)
+
+/** An RFC 6749 section 5.2 error response. */
+export function oauthErrorResponse(error: OAuthError): Response {
+  return new Response(JSON.stringify({ error: error.error, error_description: error.description }), {
+    status: 400,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
+  })
+}
+
+/** The path of a request URL without its query, cheaply. */
+export function pathOf(request: Request): string {
+  const url = request.url
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return '/'
+  const query = url.indexOf('?', start)
+  return query < 0 ? url.slice(start) : url.slice(start, query)
+}

@@ -1,0 +1,36 @@
+import { LOG_LEVELS, type LogLevel } from '../config'
+
+export type LogFields = Record<string, unknown>
+
+/** A JSON-lines logger: one object per line on stdout, `time` and `level` first. */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+  /** Writes a line that has no message, such as the access log. */
+  line(level: Exclude<LogLevel, 'silent'>, fields: LogFields): void
+}
+
+function errorFields(value: unknown): unknown {
+  if (!(value instanceof Error)) return value
+  return { name: value.name, message: value.message, stack: value.stack, cause: errorFields(value.cause) }
+}
+
+/** Builds a logger that drops lines below `level`. */
+export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+  const threshold = LOG_LEVELS.indexOf(level)
+  const line: Logger['line'] = (lineLevel, fields) => {
+    if (LOG_LEVELS.indexOf(lineLevel) < threshold) return
+    const out: LogFields = { time: new Date().toISOString(), level: lineLevel, ...fields }
+    if ('err' in out) out.err = errorFields(out.err)
+    write(`${JSON.stringify(out)}\n`)
+  }
+  return {
+    line,
+    debug: (msg, fields) => line('debug', { msg, ...fields }),
+    info: (msg, fields) => line('info', { msg, ...fields }),
+    warn: (msg, fields) => line('warn', { msg, ...fields }),
+    error: (msg, fields) => line('error', { msg, ...fields }),
+  }
+}

@@ -1,0 +1,71 @@
+import { t } from 'elysia'
+import type { FieldError } from './errors'
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+export const ProblemSchema = t.Object(
+  {
+    type: t.String({ examples: ['about:blank'] }),
+    title: t.String({ examples: ['Not Found'] }),
+    status: t.Integer({ examples: [404] }),
+    detail: t.String({ examples: ['product not found'] }),
+    instance: t.String({ examples: ['/products/66f1c0ffee0000000000beef'] }),
+    errors: t.Optional(
+      t.Array(t.Object({ pointer: t.String({ examples: ['/email'] }), detail: t.String() }), {
+        description: 'One entry per bad field (validation errors, 422)',
+      }),
+    ),
+  },
+  { $id: '#/components/schemas/Problem', title: 'Problem', description: 'RFC 9457 problem details' },
+)
+
+export const OAuthErrorSchema = t.Object(
+  {
+    error: t.Union(
+      ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client', 'invalid_scope'].map((e) =>
+        t.Literal(e),
+      ),
+    ),
+    error_description: t.String(),
+  },
+  { title: 'OAuthError', description: 'RFC 6749 section 5.2 error response' },
+)
+
+/** The problem body for `status`; `type` is `about:blank`, so `title` is the status phrase. */
+export function problemBody(status: number, detail: string, instance: string, errors?: FieldError[]) {
+  return {
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance,
+    ...(errors ? { errors } : {}),
+  }
+}
+
+/** A complete `application/problem+json` response. */
+export function problemResponse(
+  status: number,
+  detail: string,
+  instance: string,
+  options: { headers?: Record<string, string>; errors?: FieldError[] } = {},
+): Response {
+  return new Response(JSON.stringify(problemBody(status, detail, instance, options.errors)), {
+    status,
+    headers: { ...options.headers, 'content-type': 'application/problem+json' },
+  })
+}

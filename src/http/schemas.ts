@@ -1,0 +1,62 @@
+import { type TSchema, t } from 'elysia'
+import { ProblemSchema } from './problem'
+
+/** A 24-hex-digit MongoDB ObjectId, the id format of both stores. */
+export const ObjectId = t.String({
+  pattern: '^[0-9a-fA-F]{24}$',
+  error: 'must be a 24-hex-digit id',
+  examples: ['66f1c0ffee0000000000beef'],
+})
+
+export const IdParams = t.Object({ id: ObjectId })
+
+export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T00:00:00.000Z'] })
+
+/** `page` and `limit` of every list, with their bounds and defaults (SPEC section 2). */
+export const PAGE_LIMIT_MAX = 100
+export const pagingQuery = {
+  page: t.Integer({ title: 'page', minimum: 1, default: 1, error: 'must be an integer from 1', description: 'Page number, from 1' }),
+  limit: t.Integer({
+    title: 'limit',
+    minimum: 1,
+    maximum: PAGE_LIMIT_MAX,
+    default: 20,
+    error: `must be an integer from 1 to ${PAGE_LIMIT_MAX}`,
+    description: 'Items per page',
+  }),
+}
+
+/** Query strings may carry parameters of no interest to us (cache busters); they are ignored. */
+export const lenientQuery = { additionalProperties: true } as const
+
+/** A `sort` query value: one of `fields`, or `-field` for descending. */
+export function sortQuery<const F extends string>(fields: readonly F[], byDefault: string) {
+  return t.Union(
+    fields.flatMap((f) => [t.Literal(f), t.Literal(`-${f}`)]),
+    {
+      default: byDefault,
+      error: `must be one of ${fields.join(', ')}, optionally prefixed with -`,
+      description: `Sort key; prefix with - for descending. Default ${byDefault}`,
+    },
+  )
+}
+
+/** Splits a validated `sort` value into field and direction. */
+export function parseSort<F extends string>(sort: string): { field: F; descending: boolean } {
+  return sort.startsWith('-')
+    ? { field: sort.slice(1) as F, descending: true }
+    : { field: sort as F, descending: false }
+}
+
+/** The envelope of every list response. */
+export const pageOf = <T extends TSchema>(item: T, title: string) =>
+  t.Object({ items: t.Array(item), page: t.Integer(), limit: t.Integer(), total: t.Integer() }, { title })
+
+/** Problem responses a route can answer, by status, for its `response` map. */
+export const problems = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ProblemSchema])) as Record<number, typeof ProblemSchema>
+
+/** Headers every single-resource write may carry. */
+export const ifMatchHeaders = t.Object({
+  'if-match': t.Optional(t.String({ description: 'ETag from an earlier read; 412 if the resource changed since' })),
+})

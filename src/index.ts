@@ -1,0 +1,51 @@
+import { createApp } from './app'
+import { ConfigError, loadConfig } from './config'
+import { createLogger } from './http/log'
+import { openStore } from './store'
+
+/** How long in-flight requests may take to finish after SIGTERM or SIGINT (SPEC section 8). */
+const DRAIN_TIMEOUT_MS = 10_000
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mercado: invalid configuration: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const logger = createLogger(config.logLevel)
+  const store = await openStore(config, logger)
+  const app = createApp({ config, store, logger })
+  if (config.admin) {
+    const created = await app.services.users.ensureAdmin(config.admin)
+    if (created) logger.info('created the first admin', { username: created.username })
+  }
+
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.bodyLimit })
+  logger.info('listening', { url: `http://${config.host}:${app.server?.port}`, env: config.env })
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info('shutting down', { signal })
+    const timer = setTimeout(() => {
+      logger.warn('requests still running after the drain timeout; closing them')
+      app.server?.stop(true)
+    }, DRAIN_TIMEOUT_MS)
+    // stop(false) refuses new connections and resolves once in-flight requests are done.
+    await app.server?.stop(false)
+    clearTimeout(timer)
+    await store.close()
+    logger.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+await main()

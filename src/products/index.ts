@@ -1,0 +1,116 @@
+import { Elysia, t } from 'elysia'
+import type { authPlugin } from '../auth/plugin'
+import { etagOf, notModified, requiredVersion } from '../http/etag'
+import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
+import type { ProductSortField } from '../store/types'
+import { CreateProduct, PatchProduct, Product, ProductListQuery, ProductPage, ReplaceProduct, toProduct } from './model'
+import type { ProductService } from './service'
+
+const writeResponses = { 200: Product, ...problems(401, 403, 404, 409, 412, 415, 422) }
+
+/** `/products`: public reads; writes by signed-in users, changes by the owner or an admin. */
+export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) =>
+  new Elysia({ prefix: '/products', tags: ['products'] })
+    .use(auth)
+    .get(
+      '',
+      async ({ query }) => {
+        const { page, limit, sort, q, tag, minPrice, maxPrice, inStock } = query
+        const result = await products.list(
+          { q, tag, minPrice, maxPrice, inStock },
+          parseSort<ProductSortField>(sort),
+          { page, limit },
+        )
+        return { items: result.items.map(toProduct), page, limit, total: result.total }
+      },
+      {
+        query: ProductListQuery,
+        response: { 200: ProductPage, ...problems(422) },
+        detail: { summary: 'List products', operationId: 'listProducts', security: [] },
+      },
+    )
+    .get(
+      '/:id',
+      async ({ params, headers, set }) => {
+        const product = await products.get(params.id.toLowerCase())
+        set.headers.etag = etagOf(product.version)
+        if (notModified(headers['if-none-match'], product.version)) {
+          set.status = 304
+          return
+        }
+        return toProduct(product)
+      },
+      {
+        params: IdParams,
+        headers: t.Object({ 'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })) }),
+        response: { 200: Product, 304: t.Void(), ...problems(404, 422) },
+        detail: { summary: 'Read a product', operationId: 'getProduct', security: [] },
+      },
+    )
+    .post(
+      '',
+      async ({ user, body, set }) => {
+        const product = await products.create(user, body)
+        set.status = 201
+        set.headers.location = `/products/${product.id}`
+        set.headers.etag = etagOf(product.version)
+        return toProduct(product)
+      },
+      {
+        auth: true,
+        parse: 'json',
+        body: CreateProduct,
+        response: { 201: Product, ...problems(401, 403, 415, 422) },
+        detail: { summary: 'Create a product', operationId: 'createProduct', description: 'The caller becomes its owner.' },
+      },
+    )
+    .put(
+      '/:id',
+      async ({ user, params, body, headers, set }) => {
+        const id = params.id.toLowerCase()
+        const product = await products.update(user, id, body, requiredVersion(headers['if-match']))
+        set.headers.etag = etagOf(product.version)
+        return toProduct(product)
+      },
+      {
+        auth: true,
+        parse: 'json',
+        params: IdParams,
+        headers: ifMatchHeaders,
+        body: ReplaceProduct,
+        response: writeResponses,
+        detail: { summary: 'Replace a product (owner or admin)', operationId: 'replaceProduct' },
+      },
+    )
+    .patch(
+      '/:id',
+      async ({ user, params, body, headers, set }) => {
+        const id = params.id.toLowerCase()
+        const product = await products.update(user, id, body, requiredVersion(headers['if-match']))
+        set.headers.etag = etagOf(product.version)
+        return toProduct(product)
+      },
+      {
+        auth: true,
+        parse: 'json',
+        params: IdParams,
+        headers: ifMatchHeaders,
+        body: PatchProduct,
+        response: writeResponses,
+        detail: { summary: 'Change a product (owner or admin)', operationId: 'updateProduct' },
+      },
+    )
+    .delete(
+      '/:id',
+      async ({ user, params, headers, set }) => {
+        await products.delete(user, params.id.toLowerCase(), requiredVersion(headers['if-match']))
+        set.status = 204
+      },
+      {
+        auth: true,
+        params: IdParams,
+        headers: ifMatchHeaders,
+        response: { 204: t.Void(), ...problems(401, 403, 404, 412, 422) },
+        detail: { summary: 'Delete a product (owner or admin)', operationId: 'deleteProduct' },
+      },
+    )

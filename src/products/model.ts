@@ -1,0 +1,99 @@
+import { type Static, t } from 'elysia'
+import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
+import type { ProductRecord } from '../store/types'
+
+/** Limits of SPEC section 3, in one place. */
+export const NAME_MAX = 200
+export const DESCRIPTION_MAX = 2000
+export const PRICE_MAX = 1_000_000_000
+export const TAGS_MAX = 20
+export const TAG_MAX = 40
+export const PRODUCT_SORT_FIELDS = ['name', 'price', 'stock', 'createdAt'] as const
+
+const Name = t.String({
+  minLength: 1,
+  maxLength: NAME_MAX,
+  pattern: '\\S',
+  error: `must be 1 to ${NAME_MAX} characters, not only spaces`,
+  description: 'Trimmed',
+  examples: ['Espresso cup'],
+})
+const Description = t.String({
+  maxLength: DESCRIPTION_MAX,
+  error: `must be at most ${DESCRIPTION_MAX} characters`,
+  description: 'Trimmed; may be empty',
+  examples: ['Porcelain, 90 ml'],
+})
+const Price = t.Number({
+  minimum: 0,
+  maximum: PRICE_MAX,
+  error: `must be a number from 0 to ${PRICE_MAX} with at most 2 decimals`,
+  description: 'At most 2 decimals',
+  examples: [12.5],
+})
+const Stock = t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, error: 'must be an integer from 0', examples: [40] })
+const Tags = t.Array(
+  t.String({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
+  {
+    maxItems: TAGS_MAX,
+    error: `must be at most ${TAGS_MAX} tags of 1 to ${TAG_MAX} characters`,
+    description: 'Stored trimmed, lower-case and without duplicates',
+    examples: [['kitchen', 'porcelain']],
+  },
+)
+
+const strict = { additionalProperties: false } as const
+
+export const Product = t.Object(
+  {
+    id: ObjectId,
+    name: t.String(),
+    description: t.String(),
+    price: t.Number(),
+    stock: t.Integer(),
+    tags: t.Array(t.String()),
+    ownerId: ObjectId,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { title: 'Product' },
+)
+export type Product = Static<typeof Product>
+
+export const ProductPage = pageOf(Product, 'ProductPage')
+
+export const CreateProduct = t.Object(
+  { name: Name, description: t.Optional(Description), price: Price, stock: t.Optional(Stock), tags: t.Optional(Tags) },
+  { ...strict, title: 'CreateProduct' },
+)
+
+export const ReplaceProduct = t.Object(
+  { name: Name, description: Description, price: Price, stock: Stock, tags: Tags },
+  { ...strict, title: 'ReplaceProduct' },
+)
+
+export const PatchProduct = t.Partial(ReplaceProduct, { ...strict, title: 'PatchProduct' })
+
+export const ProductListQuery = t.Object({
+  ...pagingQuery,
+  q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive substring of name or description' })),
+  tag: t.Optional(t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' })),
+  minPrice: t.Optional(t.Number({ title: 'minPrice', minimum: 0, maximum: PRICE_MAX, error: `must be a number from 0 to ${PRICE_MAX}` })),
+  maxPrice: t.Optional(t.Number({ title: 'maxPrice', minimum: 0, maximum: PRICE_MAX, error: `must be a number from 0 to ${PRICE_MAX}` })),
+  inStock: t.Optional(
+    t.Boolean({ title: 'inStock', error: 'must be true or false', description: 'true: only products with stock > 0' }),
+  ),
+  sort: sortQuery(PRODUCT_SORT_FIELDS, '-createdAt'),
+}, lenientQuery)
+
+export const toProduct = (p: ProductRecord): Product => ({
+  id: p.id,
+  name: p.name,
+  description: p.description,
+  price: p.price,
+  stock: p.stock,
+  tags: p.tags,
+  ownerId: p.ownerId,
+  createdAt: p.createdAt.toISOString(),
+  updatedAt: p.updatedAt.toISOString(),
+})

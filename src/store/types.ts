@@ -1,0 +1,161 @@
+/**
+ * The repository contracts every storage engine implements. Nothing above `store/` sees a driver
+ * type: engines map their own errors to the typed errors in `./errors`.
+ */
+
+export type Role = 'user' | 'admin'
+
+/** A stored user, including the password hash; never sent to a client as is. */
+export interface UserRecord {
+  id: string
+  username: string
+  email: string
+  fullName: string
+  role: Role
+  disabled: boolean
+  passwordHash: string
+  /** Incremented by every write; the ETag stands on it. */
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type NewUser = Pick<UserRecord, 'username' | 'email' | 'fullName' | 'role' | 'disabled' | 'passwordHash'>
+export type UserChanges = Partial<NewUser>
+
+export interface ProductRecord {
+  id: string
+  name: string
+  description: string
+  price: number
+  stock: number
+  tags: string[]
+  ownerId: string
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type NewProduct = Pick<ProductRecord, 'name' | 'description' | 'price' | 'stock' | 'tags' | 'ownerId'>
+export type ProductChanges = Partial<Omit<NewProduct, 'ownerId'>>
+
+/** A sort key: the field and its direction. */
+export interface Sort<F extends string> {
+  field: F
+  descending: boolean
+}
+
+export interface Page {
+  /** 1-based page number. */
+  page: number
+  limit: number
+}
+
+export interface Paged<T> {
+  items: T[]
+  total: number
+}
+
+export interface UserFilter {
+  /** Case-insensitive substring of username, email or full name; matched literally. */
+  q?: string
+  role?: Role
+  disabled?: boolean
+}
+
+export type UserSortField = 'username' | 'email' | 'createdAt'
+
+export interface ProductFilter {
+  /** Case-insensitive substring of name or description; matched literally. */
+  q?: string
+  /** A lower-case tag the product must carry. */
+  tag?: string
+  minPrice?: number
+  maxPrice?: number
+  inStock?: boolean
+}
+
+export type ProductSortField = 'name' | 'price' | 'stock' | 'createdAt'
+
+export interface UserRepository {
+  /** Inserts a user; throws `ConflictError` naming `username` or `email` when taken (ignoring case). */
+  create(input: NewUser): Promise<UserRecord>
+  findById(id: string): Promise<UserRecord | null>
+  /** Finds by username (ignoring case) or by email (ignoring case). */
+  findByLogin(usernameOrEmail: string): Promise<UserRecord | null>
+  list(filter: UserFilter, sort: Sort<UserSortField>, page: Page): Promise<Paged<UserRecord>>
+  /**
+   * Applies `changes` and bumps the version in one atomic write. With `expectedVersion`, writes only
+   * if the stored version still matches, else throws `PreconditionFailedError`. Returns `null` when
+   * no user has that id. Throws `ConflictError` for a taken username or email.
+   */
+  update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null>
+  /** Deletes; same `expectedVersion` rule as `update`. Returns false when no user has that id. */
+  delete(id: string, expectedVersion?: number): Promise<boolean>
+  /** Number of enabled admins. */
+  countEnabledAdmins(): Promise<number>
+}
+
+export interface ProductRepository {
+  create(input: NewProduct): Promise<ProductRecord>
+  findById(id: string): Promise<ProductRecord | null>
+  list(filter: ProductFilter, sort: Sort<ProductSortField>, page: Page): Promise<Paged<ProductRecord>>
+  /** Same contract as `UserRepository.update`. */
+  update(id: string, changes: ProductChanges, expectedVersion?: number): Promise<ProductRecord | null>
+  delete(id: string, expectedVersion?: number): Promise<boolean>
+}
+
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  tokenHash: string
+  userId: string
+  /** Every token issued by rotation from one login shares its chain. */
+  chainId: string
+  expiresAt: Date
+  createdAt: Date
+  /** Set when the token was exchanged for a new pair. */
+  rotatedAt: Date | null
+  revokedAt: Date | null
+}
+
+export type NewRefreshToken = Pick<RefreshTokenRecord, 'tokenHash' | 'userId' | 'chainId' | 'expiresAt'>
+
+/** Outcome of presenting a refresh token for rotation. */
+export type RotateResult =
+  | { outcome: 'rotated'; token: RefreshTokenRecord }
+  /** Already rotated once: a sign of theft; the caller revokes the chain. */
+  | { outcome: 'reused'; token: RefreshTokenRecord }
+  /** Unknown, expired or revoked. */
+  | { outcome: 'invalid' }
+
+export interface RefreshTokenRepository {
+  insert(token: NewRefreshToken): Promise<void>
+  /**
+   * Atomically marks a live token (not rotated, not revoked, not expired at `now`) as rotated.
+   * Of two concurrent calls with one token exactly one gets `rotated`.
+   */
+  rotate(tokenHash: string, now: Date): Promise<RotateResult>
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
+  revokeChain(chainId: string, now: Date): Promise<void>
+  revokeAllForUser(userId: string, now: Date): Promise<void>
+}
+
+/** Failed-login counters, shared by every instance through the store. */
+export interface LoginAttemptRepository {
+  /** Records one failed attempt under each key; an attempt is forgotten after `expiresAt`. */
+  recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<void>
+  /** Failures under `key` at or after `since`, and the oldest of them. */
+  failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }>
+}
+
+/** One storage engine: the repositories plus its lifecycle. */
+export interface Store {
+  readonly kind: 'mongodb' | 'sqlite'
+  readonly users: UserRepository
+  readonly products: ProductRepository
+  readonly refreshTokens: RefreshTokenRepository
+  readonly loginAttempts: LoginAttemptRepository
+  /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,155 @@
+import { Elysia, t } from 'elysia'
+import type { authPlugin } from '../auth/plugin'
+import { etagOf, notModified, requiredVersion } from '../http/etag'
+import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
+import type { UserSortField } from '../store/types'
+import { CreateUser, PatchMe, PatchUser, ReplaceUser, toUser, User, UserListQuery, UserPage } from './model'
+import type { UserService } from './service'
+
+const ifNoneMatch = t.Object({ 'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })) })
+const mine = { 304: t.Void(), ...problems(401, 403, 404) }
+
+/** `/users`: self-service under `/users/me`, everything else for admins. */
+export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugin>) =>
+  new Elysia({ prefix: '/users', tags: ['users'] })
+    .use(auth)
+    .get(
+      '/me',
+      ({ user, set, headers }) => {
+        set.headers.etag = etagOf(user.version)
+        if (notModified(headers['if-none-match'], user.version)) {
+          set.status = 304
+          return
+        }
+        return toUser(user)
+      },
+      {
+        auth: true,
+        headers: ifNoneMatch,
+        response: { 200: User, ...mine },
+        detail: { summary: 'Your own account', operationId: 'getMe' },
+      },
+    )
+    .patch(
+      '/me',
+      async ({ user, body, headers, set }) => {
+        const updated = await users.updateSelf(user, body, requiredVersion(headers['if-match']))
+        set.headers.etag = etagOf(updated.version)
+        return toUser(updated)
+      },
+      {
+        auth: true,
+        parse: 'json',
+        headers: ifMatchHeaders,
+        body: PatchMe,
+        response: { 200: User, ...problems(401, 403, 409, 412, 415, 422) },
+        detail: {
+          summary: 'Change your own account',
+          operationId: 'updateMe',
+          description:
+            'Changes `fullName` and `email`; a new `password` needs `currentPassword` and signs out every session (all refresh tokens are revoked).',
+        },
+      },
+    )
+    .get(
+      '',
+      async ({ query }) => {
+        const { page, limit, sort, q, role, disabled } = query
+        const result = await users.list({ q, role, disabled }, parseSort<UserSortField>(sort), { page, limit })
+        return { items: result.items.map(toUser), page, limit, total: result.total }
+      },
+      {
+        auth: 'admin',
+        query: UserListQuery,
+        response: { 200: UserPage, ...problems(401, 403, 422) },
+        detail: { summary: 'List users', operationId: 'listUsers' },
+      },
+    )
+    .post(
+      '',
+      async ({ body, set }) => {
+        const user = await users.create(body)
+        set.status = 201
+        set.headers.location = `/users/${user.id}`
+        set.headers.etag = etagOf(user.version)
+        return toUser(user)
+      },
+      {
+        auth: 'admin',
+        parse: 'json',
+        body: CreateUser,
+        response: { 201: User, ...problems(401, 403, 409, 415, 422) },
+        detail: { summary: 'Create a user', operationId: 'createUser' },
+      },
+    )
+    .get(
+      '/:id',
+      async ({ user, params, headers, set }) => {
+        const found = await users.get(user, params.id.toLowerCase())
+        set.headers.etag = etagOf(found.version)
+        if (notModified(headers['if-none-match'], found.version)) {
+          set.status = 304
+          return
+        }
+        return toUser(found)
+      },
+      {
+        auth: true,
+        params: IdParams,
+        headers: ifNoneMatch,
+        response: { 200: User, ...mine, ...problems(401, 403, 404, 422) },
+        detail: { summary: 'Read a user (admins, or the user itself)', operationId: 'getUser' },
+      },
+    )
+    .put(
+      '/:id',
+      async ({ params, body, headers, set }) => {
+        const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+        set.headers.etag = etagOf(updated.version)
+        return toUser(updated)
+      },
+      {
+        auth: 'admin',
+        parse: 'json',
+        params: IdParams,
+        headers: ifMatchHeaders,
+        body: ReplaceUser,
+        response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+        detail: { summary: 'Replace a user', operationId: 'replaceUser' },
+      },
+    )
+    .patch(
+      '/:id',
+      async ({ params, body, headers, set }) => {
+        const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+        set.headers.etag = etagOf(updated.version)
+        return toUser(updated)
+      },
+      {
+        auth: 'admin',
+        parse: 'json',
+        params: IdParams,
+        headers: ifMatchHeaders,
+        body: PatchUser,
+        response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+        detail: {
+          summary: 'Change a user',
+          operationId: 'updateUser',
+          description: 'A new `password` or `disabled: true` also revokes all of the user\'s refresh tokens.',
+        },
+      },
+    )
+    .delete(
+      '/:id',
+      async ({ params, headers, set }) => {
+        await users.delete(params.id.toLowerCase(), requiredVersion(headers['if-match']))
+        set.status = 204
+      },
+      {
+        auth: 'admin',
+        params: IdParams,
+        headers: ifMatchHeaders,
+        response: { 204: t.Void(), ...problems(401, 403, 404, 409, 412, 422) },
+        detail: { summary: 'Delete a user', operationId: 'deleteUser', description: 'Also revokes the user\'s refresh tokens.' },
+      },
+    )

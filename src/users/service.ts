@@ -1,0 +1,150 @@
+import { hashPassword, verifyPassword } from '../auth/passwords'
+import { conflict, forbidden, HttpError, notFound } from '../http/errors'
+import type {
+  NewUser,
+  Page,
+  RefreshTokenRepository,
+  Role,
+  Sort,
+  UserChanges,
+  UserFilter,
+  UserRecord,
+  UserRepository,
+  UserSortField,
+} from '../store/types'
+
+/** The caller, as the auth plugin resolved it. */
+export type Actor = Pick<UserRecord, 'id' | 'role'>
+
+export interface NewUserInput {
+  username: string
+  email: string
+  password: string
+  fullName?: string
+  role?: Role
+  disabled?: boolean
+}
+
+export interface UserChangesInput {
+  username?: string
+  email?: string
+  fullName?: string
+  role?: Role
+  disabled?: boolean
+  password?: string
+}
+
+/** Emails compare and are stored lower-case; names are trimmed (SPEC section 2). */
+function normalize<T extends { email?: string; fullName?: string }>(input: T): T {
+  return {
+    ...input,
+    ...(input.email !== undefined ? { email: input.email.trim().toLowerCase() } : {}),
+    ...(input.fullName !== undefined ? { fullName: input.fullName.trim() } : {}),
+  }
+}
+
+const isEnabledAdmin = (u: Pick<UserRecord, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
+
+/** Accounts: creation, reads, admin changes and self-service, with the last-admin rule. */
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+  ) {}
+
+  async create(input: NewUserInput): Promise<UserRecord> {
+    const { password, ...rest } = normalize(input)
+    const user: NewUser = {
+      username: rest.username,
+      email: rest.email,
+      fullName: rest.fullName ?? '',
+      role: rest.role ?? 'user',
+      disabled: rest.disabled ?? false,
+      passwordHash: await hashPassword(password),
+    }
+    return this.users.create(user)
+  }
+
+  async get(actor: Actor, id: string): Promise<UserRecord> {
+    // Checked before the read, so a 404 never tells a non-admin which ids exist.
+    if (actor.role !== 'admin' && actor.id !== id) throw forbidden('only admins may read other users')
+    const user = await this.users.findById(id)
+    if (!user) throw notFound('user')
+    return user
+  }
+
+  list(filter: UserFilter, sort: Sort<UserSortField>, page: Page) {
+    return this.users.list(filter, sort, page)
+  }
+
+  /** An admin's change to any user (`PUT` and `PATCH /users/{id}`). */
+  async update(id: string, input: UserChangesInput, expectedVersion?: number): Promise<UserRecord> {
+    const current = await this.users.findById(id)
+    if (!current) throw notFound('user')
+    const { password, ...rest } = normalize(input)
+    const changes: UserChanges = { ...rest }
+    if (password !== undefined) changes.passwordHash = await hashPassword(password)
+    if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes })) await this.keepOneAdmin()
+    const updated = await this.users.update(id, changes, expectedVersion)
+    if (!updated) throw notFound('user')
+    if (password !== undefined || (changes.disabled && !current.disabled)) {
+      await this.refreshTokens.revokeAllForUser(id, new Date())
+    }
+    return updated
+  }
+
+  async delete(id: string, expectedVersion?: number): Promise<void> {
+    const current = await this.users.findById(id)
+    if (!current) throw notFound('user')
+    if (isEnabledAdmin(current)) await this.keepOneAdmin()
+    if (!(await this.users.delete(id, expectedVersion))) throw notFound('user')
+    await this.refreshTokens.revokeAllForUser(id, new Date())
+  }
+
+  /** Self-service change (`PATCH /users/me`); a new password needs the current one. */
+  async updateSelf(
+    actor: Actor,
+    input: { fullName?: string; email?: string; password?: string; currentPassword?: string },
+    expectedVersion?: number,
+  ): Promise<UserRecord> {
+    const { currentPassword, password, ...rest } = normalize(input)
+    const changes: UserChanges = { ...rest }
+    if (password !== undefined) {
+      const current = await this.users.findById(actor.id)
+      if (!current) throw notFound('user')
+      if (currentPassword === undefined) {
+        throw new HttpError(422, 'currentPassword is required to change the password', {}, [
+          { pointer: '/currentPassword', detail: 'required together with password' },
+        ])
+      }
+      if (!(await verifyPassword(currentPassword, current.passwordHash))) {
+        throw new HttpError(403, 'currentPassword is wrong')
+      }
+      changes.passwordHash = await hashPassword(password)
+    }
+    const updated = await this.users.update(actor.id, changes, expectedVersion)
+    if (!updated) throw notFound('user')
+    if (password !== undefined) await this.refreshTokens.revokeAllForUser(actor.id, new Date())
+    return updated
+  }
+
+  /**
+   * Creates the first admin from `ADMIN_*` at start when no enabled admin exists. Returns the admin
+   * created, or null when one already existed.
+   */
+  async ensureAdmin(admin: { username: string; email: string; password: string }): Promise<UserRecord | null> {
+    if ((await this.users.countEnabledAdmins()) > 0) return null
+    return this.create({ ...admin, role: 'admin' })
+  }
+
+  /**
+   * Refuses a change that would leave no enabled admin. Between this count and the write another
+   * admin could be demoted concurrently; neither store offers a cross-document transaction on
+   * FerretDB v1, and the window is one round trip of two admins acting at once.
+   */
+  private async keepOneAdmin(): Promise<void> {
+    if ((await this.users.countEnabledAdmins()) <= 1) {
+      throw conflict('this would remove the last enabled admin', '/role')
+    }
+  }
+}
