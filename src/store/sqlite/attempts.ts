@@ -17,9 +17,10 @@ export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
     this.#record = db.query<never, Params>(
       'INSERT INTO login_attempts (key, at, expires_at) VALUES ($key, $at, $expiresAt)',
     )
-    this.#purgeExpired = db.query<never, Params>('DELETE FROM login_attempts WHERE expires_at < $now')
+    this.#purgeExpired = db.query<never, Params>('DELETE FROM login_attempts WHERE expires_at <= $now')
     this.#failuresSince = db.query<{ count: number; oldest: number | null }, Params>(
-      'SELECT count(*) AS count, min(at) AS oldest FROM login_attempts WHERE key = $key AND at >= $since',
+      `SELECT count(*) AS count, min(at) AS oldest FROM login_attempts
+       WHERE key = $key AND at >= $since AND expires_at > $now`,
     )
   }
 
@@ -37,7 +38,8 @@ export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
   }
 
   async failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
-    const row = guarded(() => this.#failuresSince.get({ key, since: since.getTime() }))
+    // Expired rows may linger until the next purge; they no longer count.
+    const row = guarded(() => this.#failuresSince.get({ key, since: since.getTime(), now: Date.now() }))
     const oldest = row?.oldest ?? null
     return { count: row?.count ?? 0, oldest: oldest === null ? null : new Date(oldest) }
   }

@@ -10,9 +10,9 @@ export function translateError(error: unknown): never {
   if (error instanceof SQLiteError) {
     const code = error.code ?? ''
     if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      // The message names the index column: "UNIQUE constraint failed: users.email_key".
-      if (error.message.includes('users.username_key')) throw new ConflictError('username')
-      if (error.message.includes('users.email_key')) throw new ConflictError('email')
+      // The message names the column: "UNIQUE constraint failed: users.email".
+      if (error.message.endsWith('users.username_key')) throw new ConflictError('username')
+      if (error.message.endsWith('users.email')) throw new ConflictError('email')
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
       throw new StoreUnavailableError(error)

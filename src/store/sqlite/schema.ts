@@ -4,9 +4,9 @@ import type { Database } from 'bun:sqlite'
  * Migrations in order; `PRAGMA user_version` records how many have run, so an existing data file is
  * brought up to date on open and a new one is built from scratch.
  *
- * Times are epoch milliseconds (INTEGER), booleans 0/1, tags a JSON array. The `*_key` columns hold the
- * JavaScript `toLowerCase()` of a field: uniqueness, case-insensitive search and case-insensitive sort
- * run on them, because SQLite's own `lower()` folds ASCII only.
+ * Times are epoch milliseconds (INTEGER), booleans 0/1, tags a JSON array. Emails are stored lower-case.
+ * The `*_key` columns hold the JavaScript `toLowerCase()` of a field: uniqueness, case-insensitive search
+ * and case-insensitive sort run on them, because SQLite's own `lower()` folds ASCII only.
  */
 const migrations: readonly string[] = [
   `
@@ -14,8 +14,7 @@ const migrations: readonly string[] = [
     id            TEXT PRIMARY KEY,
     username      TEXT NOT NULL,
     username_key  TEXT NOT NULL UNIQUE,
-    email         TEXT NOT NULL,
-    email_key     TEXT NOT NULL UNIQUE,
+    email         TEXT NOT NULL UNIQUE,
     full_name     TEXT NOT NULL,
     full_name_key TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('user', 'admin')),

@@ -32,10 +32,10 @@ interface UserRow {
 const COLUMNS =
   'id, username, email, full_name, role, disabled, password_hash, version, created_at, updated_at'
 
-/** Usernames and emails sort by their lower-cased key, so that the order ignores case. */
+/** Usernames sort by their lower-cased key (emails are lower-case already), so the order ignores case. */
 const SORT_COLUMNS: Record<UserSortField, string> = {
   username: 'username_key',
-  email: 'email_key',
+  email: 'email',
   createdAt: 'created_at',
 }
 
@@ -54,7 +54,7 @@ function toUser(row: UserRow): UserRecord {
   }
 }
 
-/** Users in SQLite; case-insensitive uniqueness rests on the UNIQUE `username_key`/`email_key`. */
+/** Users in SQLite; case-insensitive uniqueness rests on the UNIQUE `username_key` and lower-case `email`. */
 export class SqliteUserRepository implements UserRepository {
   readonly #insert
   readonly #findById
@@ -66,16 +66,16 @@ export class SqliteUserRepository implements UserRepository {
 
   constructor(private readonly db: Database) {
     this.#insert = db.query<UserRow, Params>(
-      `INSERT INTO users (id, username, username_key, email, email_key, full_name, full_name_key, role,
+      `INSERT INTO users (id, username, username_key, email, full_name, full_name_key, role,
          disabled, password_hash, version, created_at, updated_at)
-       VALUES ($id, $username, $usernameKey, $email, $emailKey, $fullName, $fullNameKey, $role,
+       VALUES ($id, $username, $usernameKey, $email, $fullName, $fullNameKey, $role,
          $disabled, $passwordHash, 1, $now, $now)
        RETURNING ${COLUMNS}`,
     )
     this.#findById = db.query<UserRow, Params>(`SELECT ${COLUMNS} FROM users WHERE id = $id`)
     // A username cannot contain '@' and an email must, so at most one user matches.
     this.#findByLogin = db.query<UserRow, Params>(
-      `SELECT ${COLUMNS} FROM users WHERE username_key = $key OR email_key = $key LIMIT 1`,
+      `SELECT ${COLUMNS} FROM users WHERE username_key = $key OR email = $key LIMIT 1`,
     )
     // A NULL parameter leaves its column as it is, so one statement serves every set of changes.
     this.#update = db.query<UserRow, Params>(
@@ -83,7 +83,6 @@ export class SqliteUserRepository implements UserRepository {
          username = coalesce($username, username),
          username_key = coalesce($usernameKey, username_key),
          email = coalesce($email, email),
-         email_key = coalesce($emailKey, email_key),
          full_name = coalesce($fullName, full_name),
          full_name_key = coalesce($fullNameKey, full_name_key),
          role = coalesce($role, role),
@@ -109,8 +108,7 @@ export class SqliteUserRepository implements UserRepository {
         id: new ObjectId().toHexString(),
         username: input.username,
         usernameKey: input.username.toLowerCase(),
-        email: input.email,
-        emailKey: input.email.toLowerCase(),
+        email: input.email.toLowerCase(),
         fullName: input.fullName,
         fullNameKey: input.fullName.toLowerCase(),
         role: input.role,
@@ -137,7 +135,7 @@ export class SqliteUserRepository implements UserRepository {
     const where: string[] = []
     const params: Params = {}
     if (filter.q !== undefined) {
-      where.push('(instr(username_key, $q) > 0 OR instr(email_key, $q) > 0 OR instr(full_name_key, $q) > 0)')
+      where.push('(instr(username_key, $q) > 0 OR instr(email, $q) > 0 OR instr(full_name_key, $q) > 0)')
       params.q = filter.q.toLowerCase()
     }
     if (filter.role !== undefined) {
@@ -169,8 +167,7 @@ export class SqliteUserRepository implements UserRepository {
         expectedVersion: expectedVersion ?? null,
         username: changes.username ?? null,
         usernameKey: changes.username?.toLowerCase() ?? null,
-        email: changes.email ?? null,
-        emailKey: changes.email?.toLowerCase() ?? null,
+        email: changes.email?.toLowerCase() ?? null,
         fullName: changes.fullName ?? null,
         fullNameKey: changes.fullName?.toLowerCase() ?? null,
         role: changes.role ?? null,

@@ -43,5 +43,16 @@ export function describeLoginAttemptContract(store: GetStore): void {
       await store().loginAttempts.recordFailure([key], minutesAgo(1), inAnHour())
       expect(await store().loginAttempts.failuresSince(key, since)).toEqual({ count: 2, oldest: since })
     })
+
+    test('failures past their expiresAt no longer count', async () => {
+      const key = marker()
+      await store().loginAttempts.recordFailure([key], minutesAgo(20), minutesAgo(5))
+      const live = minutesAgo(2)
+      await store().loginAttempts.recordFailure([key], live, inAnHour())
+      expect(await store().loginAttempts.failuresSince(key, minutesAgo(60))).toEqual({
+        count: 1,
+        oldest: live,
+      })
+    })
   })
 }

@@ -27,6 +27,12 @@ export function describeProductContract(store: GetStore): void {
       expect(await store().products.findById(unknownId())).toBeNull()
     })
 
+    test('a malformed id finds, updates and deletes nothing', async () => {
+      expect(await store().products.findById('not-an-id')).toBeNull()
+      expect(await store().products.update('not-an-id', { price: 1 }, 1)).toBeNull()
+      expect(await store().products.delete('not-an-id', 1)).toBe(false)
+    })
+
     test('update replaces the given fields, bumps version and updatedAt, keeps owner and createdAt', async () => {
       const product = await store().products.create(newProduct({ tags: ['old', 'older'] }))
       await Bun.sleep(5)

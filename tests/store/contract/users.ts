@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { PreconditionFailedError } from '../../../src/store/errors'
-import { ALL, expectConflict, type GetStore, newUser, rejectionOf, unknownId } from './fixtures'
+import { ALL, expectConflict, type GetStore, marker, newUser, rejectionOf, unknownId } from './fixtures'
 
 /** Single-user reads and writes: uniqueness ignoring case, versions, not-found. */
 export function describeUserContract(store: GetStore): void {
@@ -19,6 +19,15 @@ export function describeUserContract(store: GetStore): void {
       expect(Math.abs(user.createdAt.getTime() - Date.now())).toBeLessThan(5_000)
     })
 
+    test('create and update store the email lower-cased', async () => {
+      const m = marker()
+      const user = await store().users.create(newUser({ email: `Mixed.${m}@Example.TEST` }))
+      expect(user.email).toBe(`mixed.${m}@example.test`)
+      const updated = await store().users.update(user.id, { email: `Other.${m}@Example.TEST` })
+      expect(updated?.email).toBe(`other.${m}@example.test`)
+      expect((await store().users.findById(user.id))?.email).toBe(`other.${m}@example.test`)
+    })
+
     test('findById returns exactly what create returned', async () => {
       const user = await store().users.create(newUser())
       expect(await store().users.findById(user.id)).toEqual(user)
@@ -26,6 +35,12 @@ export function describeUserContract(store: GetStore): void {
 
     test('findById of an unknown id is null', async () => {
       expect(await store().users.findById(unknownId())).toBeNull()
+    })
+
+    test('a malformed id finds, updates and deletes nothing', async () => {
+      expect(await store().users.findById('not-an-id')).toBeNull()
+      expect(await store().users.update('not-an-id', { fullName: 'x' }, 1)).toBeNull()
+      expect(await store().users.delete('not-an-id', 1)).toBe(false)
     })
 
     test('findByLogin finds a user by username in another case', async () => {
