@@ -1,0 +1,126 @@
+/** Pieces the user and product collections share: ids, literal search, paging and versioned writes. */
+import { type Collection, type Filter, type Sort as MongoSort, ObjectId, type UpdateFilter } from 'mongodb'
+import { PreconditionFailedError } from '../errors.ts'
+import type { Page } from '../types.ts'
+import { CLAIMED, type WriteClaims } from './claims.ts'
+
+/** The fields every versioned document carries. */
+export interface VersionedDoc {
+  _id: ObjectId
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+const OBJECT_ID = /^[0-9a-f]{24}$/i
+
+/** The ObjectId an API id names, or null for anything that is not 24 hex digits. */
+export function toObjectId(id: string): ObjectId | null {
+  return OBJECT_ID.test(id) ? ObjectId.createFromHexString(id) : null
+}
+
+/** A case-insensitive match of `text` as a literal substring: regex metacharacters are escaped. */
+export function containsIgnoringCase(text: string): { $regex: string; $options: 'i' } {
+  return { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' }
+}
+
+/** Sorts by `field`, with `_id` (creation order) breaking ties in the same direction. */
+export function sortBy(field: string, descending: boolean): MongoSort {
+  const direction = descending ? -1 : 1
+  return { [field]: direction, _id: direction }
+}
+
+/** One page of `filter`'s matches and the exact total, fetched in parallel. */
+export async function findPage<D extends VersionedDoc>(
+  collection: Collection<D>,
+  filter: Filter<D>,
+  sort: MongoSort,
+  page: Page,
+): Promise<{ docs: D[]; total: number }> {
+  const [docs, total] = await Promise.all([
+    collection
+      .find(filter)
+      .sort(sort)
+      .skip((page.page - 1) * page.limit)
+      .limit(page.limit)
+      .toArray(),
+    collection.countDocuments(filter),
+  ])
+  return { docs: docs as D[], total }
+}
+
+/** Drops keys whose value is `undefined`, so that `$set` never writes them. */
+export function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+/**
+ * Applies `set` and bumps the version in one `findOneAndUpdate`. Only when nothing matched does it
+ * read again, to tell a missing document (null) from a stale `expectedVersion` (412). `claims` is
+ * set on FerretDB only, where it makes the version check atomic (see claims.ts).
+ */
+export async function updateVersioned<D extends VersionedDoc>(
+  collection: Collection<D>,
+  id: string,
+  set: Partial<D>,
+  expectedVersion: number | undefined,
+  claims: WriteClaims | null,
+): Promise<D | null> {
+  const _id = toObjectId(id)
+  if (!_id) return null
+  const filter = (expectedVersion === undefined ? { _id } : { _id, version: expectedVersion }) as Filter<D>
+  const update = {
+    $set: { ...set, updatedAt: new Date() },
+    $inc: { version: 1 },
+  } as unknown as UpdateFilter<D>
+  const doc = await claimed(claims, collection, _id, expectedVersion, () =>
+    collection.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
+  )
+  if (doc) return doc as D
+  await throwIfStale(collection, _id, expectedVersion)
+  return null
+}
+
+/** Deletes by id, honouring `expectedVersion` the way `updateVersioned` does. */
+export async function deleteVersioned<D extends VersionedDoc>(
+  collection: Collection<D>,
+  id: string,
+  expectedVersion: number | undefined,
+  claims: WriteClaims | null,
+): Promise<boolean> {
+  const _id = toObjectId(id)
+  if (!_id) return false
+  const filter = (expectedVersion === undefined ? { _id } : { _id, version: expectedVersion }) as Filter<D>
+  const deleted = await claimed(claims, collection, _id, expectedVersion, async () => {
+    const { deletedCount } = await collection.deleteOne(filter)
+    return deletedCount > 0 ? true : null
+  })
+  if (deleted) return true
+  await throwIfStale(collection, _id, expectedVersion)
+  return false
+}
+
+/** Runs a versioned `write` under a claim when there are claims; a lost claim counts as no match. */
+async function claimed<D extends VersionedDoc, T>(
+  claims: WriteClaims | null,
+  collection: Collection<D>,
+  _id: ObjectId,
+  expectedVersion: number | undefined,
+  write: () => Promise<T | null>,
+): Promise<T | null> {
+  if (!claims || expectedVersion === undefined) return write()
+  const key = `${collection.collectionName}:${_id.toHexString()}:${expectedVersion}`
+  const result = await claims.run(key, write)
+  return result === CLAIMED ? null : result
+}
+
+/** After a versioned write matched nothing: 412 if the document exists (its version moved on). */
+async function throwIfStale<D extends VersionedDoc>(
+  collection: Collection<D>,
+  _id: ObjectId,
+  expectedVersion: number | undefined,
+): Promise<void> {
+  if (expectedVersion === undefined) return
+  const exists = await collection.findOne({ _id } as Filter<D>, { projection: { _id: 1 } })
+  if (exists) throw new PreconditionFailedError()
+}

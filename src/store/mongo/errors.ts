@@ -1,0 +1,92 @@
+/**
+ * Maps the driver's errors to the store's typed errors, so that nothing above `store/` knows
+ * MongoDB error classes or codes.
+ */
+import {
+  MongoClientClosedError,
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb'
+import { StoreUnavailableError } from '../errors.ts'
+
+/** Server codes that mean "this server cannot answer now", not "your request is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+])
+
+/** Driver errors raised by the connection pool that are not exported as classes. */
+const UNAVAILABLE_NAMES = new Set(['MongoWaitQueueTimeoutError', 'MongoPoolClosedError'])
+
+/** True when `error` says the server is unreachable, going away or too slow. */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof MongoError)) return false
+  // MongoNetworkError covers MongoNetworkTimeoutError and the pool-cleared errors too.
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true
+  if (error instanceof MongoOperationTimeoutError) return true
+  // A closed store answers like an unreachable one, as the SQLite engine does.
+  if (
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoClientClosedError
+  ) {
+    return true
+  }
+  if (UNAVAILABLE_NAMES.has(error.name)) return true
+  if (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code)) return true
+  return error.hasErrorLabel('SystemOverloadedError')
+}
+
+/** Turns an unavailable-server error into `StoreUnavailableError`; returns anything else as is. */
+export function mapUnavailable(error: unknown): unknown {
+  return isUnavailable(error) ? new StoreUnavailableError(error) : error
+}
+
+/** Runs one repository operation, mapping unavailable-server errors at the store boundary. */
+export async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (error) {
+    throw mapUnavailable(error)
+  }
+}
+
+/** SQLite's message for a unique index hit, as FerretDB v1 passes it through: `index '<table>_<name>'`. */
+const SQLITE_UNIQUE = /UNIQUE constraint failed: index '([^']+)'/
+
+/**
+ * The unique index a write collided with, or `undefined` when `error` is no duplicate-key error.
+ * The name is `''` when the server does not say which index it was.
+ *
+ * MongoDB answers code 11000 with `keyPattern` and `index: <name>` in the message. FerretDB v1
+ * differs: on insert it answers 11000 with only `E11000 duplicate key error collection: db.coll`
+ * (no index, no keyPattern), and on update or findAndModify it answers code 1 (`InternalError`) with
+ * the SQLite message `UNIQUE constraint failed: index 'users_5e7cc513_users_email' (2067)`, whose
+ * index name ends with ours. Callers match our explicit index names with `endsWith`/`includes`.
+ */
+export function duplicateKeyIndex(error: unknown): string | undefined {
+  if (!(error instanceof MongoError)) return undefined
+  if (error.code === 11000 || error.code === 11001) {
+    const named = /index: (\S+)/.exec(error.message)
+    if (named?.[1]) return named[1]
+    const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern
+    return pattern ? Object.keys(pattern).join('_') : ''
+  }
+  if (error.code === 1) return SQLITE_UNIQUE.exec(error.message)?.[1]
+  return undefined
+}
