@@ -48,30 +48,30 @@ describe('mongodb store', () => {
   })
 
   test('a created user is a document in `users` with a lower-cased email and no plain password', async () => {
-    const password = 'not-a-hash-plain-password'
-    const input = newUser({ email: `Mixed.${newUser().email.toUpperCase()}`, passwordHash: 'argon2id$hash' })
+    const input = newUser({
+      email: `Mixed.${newUser().email.toUpperCase()}`,
+      passwordHash: '$argon2id$v=19$stub',
+    })
     const user = await store.users.create(input)
 
     const doc = await observer
       .db(dbName)
       .collection('users')
       .findOne({ _id: ObjectId.createFromHexString(user.id) })
-    expect(doc).toMatchObject({
+    expect(doc).toEqual({
+      _id: expect.any(ObjectId),
       username: input.username,
       usernameKey: input.username.toLowerCase(),
       email: input.email.toLowerCase(),
       fullName: input.fullName,
       role: 'user',
       disabled: false,
-      passwordHash: 'argon2id$hash',
+      passwordHash: '$argon2id$v=19$stub',
       version: 1,
       createdAt: user.createdAt,
       updatedAt: user.updatedAt,
     })
-    expect(doc?._id).toBeInstanceOf(ObjectId)
     expect(user.email).toBe(input.email.toLowerCase())
-    expect(JSON.stringify(doc)).not.toContain(password)
-    expect(Object.keys(doc ?? {})).not.toContain('password')
   })
 
   test('a created product references its owner by ObjectId', async () => {
