@@ -52,7 +52,10 @@ export function parseDuration(variable: string, value: string): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim())
   const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1) : Number.NaN
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new ConfigError(variable, `expected a positive duration such as 90s, 15m, 12h or 30d, got "${value}"`)
+    throw new ConfigError(
+      variable,
+      `expected a positive duration such as 90s, 15m, 12h or 30d, got "${value}"`,
+    )
   }
   return seconds
 }
@@ -117,7 +120,11 @@ function admin(env: Record<string, string | undefined>): Config['admin'] {
     ['ADMIN_EMAIL', email],
     ['ADMIN_PASSWORD', password],
   ] as const) {
-    if (!value) throw new ConfigError(name, 'is required when any of ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD is set')
+    if (!value)
+      throw new ConfigError(
+        name,
+        'is required when any of ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD is set',
+      )
   }
   return { username: username as string, email: email as string, password: password as string }
 }

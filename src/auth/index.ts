@@ -1,8 +1,8 @@
 import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
 import { JSON_TYPE, markOAuthRequest } from '../http/conventions'
-import { etagOf } from '../http/etag'
 import { HttpError, OAuthError } from '../http/errors'
+import { etagOf } from '../http/etag'
 import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
 import { problems } from '../http/schemas'
 import { Register, toUser, User } from '../users/model'
@@ -27,16 +27,14 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 const tokenRequest = {
   transform: ({ request }: { request: Request }) => markOAuthRequest(request),
   async parse({ request }: { request: Request }) {
+    // Marked here too: a parse error comes before `transform`.
+    markOAuthRequest(request)
     const type = request.headers.get('content-type') ?? ''
     if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
     if (!JSON_TYPE.test(type)) {
       throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
     }
-    try {
-      return await request.json()
-    } catch {
-      throw new OAuthError('invalid_request', 'the body is not valid JSON')
-    }
+    return request.json()
   },
 }
 
@@ -71,7 +69,11 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         parse: 'json',
         body: Register,
         response: { 201: User, ...problems(409, 415, 422) },
-        detail: { summary: 'Create an account', operationId: 'register', description: 'Creates a user with role `user`.' },
+        detail: {
+          summary: 'Create an account',
+          operationId: 'register',
+          description: 'Creates a user with role `user`.',
+        },
       },
     )
     .post(
@@ -131,7 +133,8 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         detail: {
           summary: 'Revoke a session',
           operationId: 'logout',
-          description: 'Revokes the refresh token and every token rotated from the same login. Unknown tokens also get 204.',
+          description:
+            'Revokes the refresh token and every token rotated from the same login. Unknown tokens also get 204.',
         },
       },
     )

@@ -6,7 +6,9 @@ import { t } from 'elysia'
  */
 export const LoginForm = t.Object(
   {
-    grant_type: t.Optional(t.String({ description: 'Must be "password"; may be left out in JSON', examples: ['password'] })),
+    grant_type: t.Optional(
+      t.String({ description: 'Must be "password"; may be left out in JSON', examples: ['password'] }),
+    ),
     username: t.String({ description: 'Username or email', examples: ['ada_lovelace'] }),
     password: t.String({ examples: ['correct horse battery'] }),
     scope: t.Optional(t.String({ description: 'Accepted and ignored' })),
@@ -34,4 +36,3 @@ export const TokenResponse = t.Object(
   },
   { title: 'TokenResponse' },
 )
-

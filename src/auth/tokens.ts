@@ -64,7 +64,8 @@ export class AccessTokens {
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       })
-      if (payload.role !== 'user' && payload.role !== 'admin') throw new InvalidTokenError('the token has no role')
+      if (payload.role !== 'user' && payload.role !== 'admin')
+        throw new InvalidTokenError('the token has no role')
       return payload as unknown as AccessClaims
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error

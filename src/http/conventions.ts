@@ -1,9 +1,9 @@
-import { Elysia, ValidationError } from 'elysia'
+import { Elysia, type ValidationError } from 'elysia'
 import { ConflictError, PreconditionFailedError, StoreUnavailableError } from '../store/errors'
 import { type FieldError, HttpError, OAuthError } from './errors'
 import type { Logger } from './log'
 import { problemResponse } from './problem'
-import { type RouteTable, compileRouteTable } from './routes'
+import { compileRouteTable, type RouteTable } from './routes'
 
 export interface ConventionsOptions {
   logger: Logger
@@ -73,9 +73,14 @@ export function httpConventions({ logger, bodyLimit, routes }: ConventionsOption
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > bodyLimit) {
         set.status = 413
-        return problemResponse(413, `the body is larger than the limit of ${bodyLimit} bytes`, pathOf(request), {
-          headers: { connection: 'close' },
-        })
+        return problemResponse(
+          413,
+          `the body is larger than the limit of ${bodyLimit} bytes`,
+          pathOf(request),
+          {
+            headers: { connection: 'close' },
+          },
+        )
       }
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
@@ -102,9 +107,15 @@ export function httpConventions({ logger, bodyLimit, routes }: ConventionsOption
           headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
         })
       }
-      if (code === 'VALIDATION' && error.type !== 'response' && oauthRequests.has(request)) {
-        set.status = 400
-        return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+      if (oauthRequests.has(request)) {
+        if (code === 'VALIDATION' && error.type !== 'response') {
+          set.status = 400
+          return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+        }
+        if (code === 'PARSE' && JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
+          set.status = 400
+          return oauthErrorResponse(new OAuthError('invalid_request', 'the body is not valid JSON'))
+        }
       }
       switch (code) {
         case 'NOT_FOUND': {
@@ -125,7 +136,9 @@ export function httpConventions({ logger, bodyLimit, routes }: ConventionsOption
         case 'VALIDATION': {
           // A response that fails its own schema is our bug, never the client's.
           if (error.type === 'response') break
-          return answer(422, VALIDATION_DETAIL[error.type] ?? 'the request is invalid', { errors: validationErrors(error) })
+          return answer(422, VALIDATION_DETAIL[error.type] ?? 'the request is invalid', {
+            errors: validationErrors(error),
+          })
         }
         case 'INVALID_COOKIE_SIGNATURE':
           return answer(400, 'invalid cookie signature')

@@ -41,7 +41,12 @@ export class UnauthorizedError extends HttpError {
 /** RFC 6749 section 5.2 error, used by the token routes instead of problem details. */
 export class OAuthError extends Error {
   constructor(
-    readonly error: 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_client' | 'invalid_scope',
+    readonly error:
+      | 'invalid_request'
+      | 'invalid_grant'
+      | 'unsupported_grant_type'
+      | 'invalid_client'
+      | 'invalid_scope',
     readonly description: string,
   ) {
     super(description)

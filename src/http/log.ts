@@ -18,7 +18,10 @@ function errorFields(value: unknown): unknown {
 }
 
 /** Builds a logger that drops lines below `level`. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): Logger {
   const threshold = LOG_LEVELS.indexOf(level)
   const line: Logger['line'] = (lineLevel, fields) => {
     if (LOG_LEVELS.indexOf(lineLevel) < threshold) return

@@ -15,7 +15,13 @@ export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T
 /** `page` and `limit` of every list, with their bounds and defaults (SPEC section 2). */
 export const PAGE_LIMIT_MAX = 100
 export const pagingQuery = {
-  page: t.Integer({ title: 'page', minimum: 1, default: 1, error: 'must be an integer from 1', description: 'Page number, from 1' }),
+  page: t.Integer({
+    title: 'page',
+    minimum: 1,
+    default: 1,
+    error: 'must be an integer from 1',
+    description: 'Page number, from 1',
+  }),
   limit: t.Integer({
     title: 'limit',
     minimum: 1,
@@ -58,5 +64,7 @@ export const problems = (...statuses: number[]) =>
 
 /** Headers every single-resource write may carry. */
 export const ifMatchHeaders = t.Object({
-  'if-match': t.Optional(t.String({ description: 'ETag from an earlier read; 412 if the resource changed since' })),
+  'if-match': t.Optional(
+    t.String({ description: 'ETag from an earlier read; 412 if the resource changed since' }),
+  ),
 })

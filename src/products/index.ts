@@ -3,7 +3,15 @@ import type { authPlugin } from '../auth/plugin'
 import { etagOf, notModified, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { ProductSortField } from '../store/types'
-import { CreateProduct, PatchProduct, Product, ProductListQuery, ProductPage, ReplaceProduct, toProduct } from './model'
+import {
+  CreateProduct,
+  PatchProduct,
+  Product,
+  ProductListQuery,
+  ProductPage,
+  ReplaceProduct,
+  toProduct,
+} from './model'
 import type { ProductService } from './service'
 
 const writeResponses = { 200: Product, ...problems(401, 403, 404, 409, 412, 415, 422) }
@@ -42,7 +50,9 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       },
       {
         params: IdParams,
-        headers: t.Object({ 'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })) }),
+        headers: t.Object({
+          'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })),
+        }),
         response: { 200: Product, 304: t.Void(), ...problems(404, 422) },
         detail: { summary: 'Read a product', operationId: 'getProduct', security: [] },
       },
@@ -61,7 +71,11 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
         parse: 'json',
         body: CreateProduct,
         response: { 201: Product, ...problems(401, 403, 415, 422) },
-        detail: { summary: 'Create a product', operationId: 'createProduct', description: 'The caller becomes its owner.' },
+        detail: {
+          summary: 'Create a product',
+          operationId: 'createProduct',
+          description: 'The caller becomes its owner.',
+        },
       },
     )
     .put(

@@ -31,7 +31,12 @@ const Price = t.Number({
   description: 'At most 2 decimals',
   examples: [12.5],
 })
-const Stock = t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, error: 'must be an integer from 0', examples: [40] })
+const Stock = t.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  error: 'must be an integer from 0',
+  examples: [40],
+})
 const Tags = t.Array(
   t.String({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
   {
@@ -63,7 +68,13 @@ export type Product = Static<typeof Product>
 export const ProductPage = pageOf(Product, 'ProductPage')
 
 export const CreateProduct = t.Object(
-  { name: Name, description: t.Optional(Description), price: Price, stock: t.Optional(Stock), tags: t.Optional(Tags) },
+  {
+    name: Name,
+    description: t.Optional(Description),
+    price: Price,
+    stock: t.Optional(Stock),
+    tags: t.Optional(Tags),
+  },
   { ...strict, title: 'CreateProduct' },
 )
 
@@ -74,17 +85,42 @@ export const ReplaceProduct = t.Object(
 
 export const PatchProduct = t.Partial(ReplaceProduct, { ...strict, title: 'PatchProduct' })
 
-export const ProductListQuery = t.Object({
-  ...pagingQuery,
-  q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive substring of name or description' })),
-  tag: t.Optional(t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' })),
-  minPrice: t.Optional(t.Number({ title: 'minPrice', minimum: 0, maximum: PRICE_MAX, error: `must be a number from 0 to ${PRICE_MAX}` })),
-  maxPrice: t.Optional(t.Number({ title: 'maxPrice', minimum: 0, maximum: PRICE_MAX, error: `must be a number from 0 to ${PRICE_MAX}` })),
-  inStock: t.Optional(
-    t.Boolean({ title: 'inStock', error: 'must be true or false', description: 'true: only products with stock > 0' }),
-  ),
-  sort: sortQuery(PRODUCT_SORT_FIELDS, '-createdAt'),
-}, lenientQuery)
+export const ProductListQuery = t.Object(
+  {
+    ...pagingQuery,
+    q: t.Optional(
+      t.String({ maxLength: 100, description: 'Case-insensitive substring of name or description' }),
+    ),
+    tag: t.Optional(
+      t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' }),
+    ),
+    minPrice: t.Optional(
+      t.Number({
+        title: 'minPrice',
+        minimum: 0,
+        maximum: PRICE_MAX,
+        error: `must be a number from 0 to ${PRICE_MAX}`,
+      }),
+    ),
+    maxPrice: t.Optional(
+      t.Number({
+        title: 'maxPrice',
+        minimum: 0,
+        maximum: PRICE_MAX,
+        error: `must be a number from 0 to ${PRICE_MAX}`,
+      }),
+    ),
+    inStock: t.Optional(
+      t.Boolean({
+        title: 'inStock',
+        error: 'must be true or false',
+        description: 'true: only products with stock > 0',
+      }),
+    ),
+    sort: sortQuery(PRODUCT_SORT_FIELDS, '-createdAt'),
+  },
+  lenientQuery,
+)
 
 export const toProduct = (p: ProductRecord): Product => ({
   id: p.id,

@@ -31,7 +31,9 @@ function normalize(input: ProductInput): ProductChanges {
     ...(input.name !== undefined ? { name: input.name.trim() } : {}),
     ...(input.description !== undefined ? { description: input.description.trim() } : {}),
     ...(input.price !== undefined ? { price: Math.round(input.price * 100) / 100 } : {}),
-    ...(input.tags !== undefined ? { tags: [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))] } : {}),
+    ...(input.tags !== undefined
+      ? { tags: [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))] }
+      : {}),
   }
 }
 
@@ -64,7 +66,12 @@ export class ProductService {
     return this.products.list({ ...filter, tag: filter.tag?.trim().toLowerCase() }, sort, page)
   }
 
-  async update(actor: Actor, id: string, input: ProductInput, expectedVersion?: number): Promise<ProductRecord> {
+  async update(
+    actor: Actor,
+    id: string,
+    input: ProductInput,
+    expectedVersion?: number,
+  ): Promise<ProductRecord> {
     await this.authorize(actor, id)
     // The owner never changes, so the check above holds for the write below.
     const updated = await this.products.update(id, normalize(input), expectedVersion)

@@ -6,7 +6,9 @@ import type { UserSortField } from '../store/types'
 import { CreateUser, PatchMe, PatchUser, ReplaceUser, toUser, User, UserListQuery, UserPage } from './model'
 import type { UserService } from './service'
 
-const ifNoneMatch = t.Object({ 'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })) })
+const ifNoneMatch = t.Object({
+  'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })),
+})
 const mine = { 304: t.Void(), ...problems(401, 403, 404) }
 
 /** `/users`: self-service under `/users/me`, everything else for admins. */
@@ -55,7 +57,10 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       '',
       async ({ query }) => {
         const { page, limit, sort, q, role, disabled } = query
-        const result = await users.list({ q, role, disabled }, parseSort<UserSortField>(sort), { page, limit })
+        const result = await users.list({ q, role, disabled }, parseSort<UserSortField>(sort), {
+          page,
+          limit,
+        })
         return { items: result.items.map(toUser), page, limit, total: result.total }
       },
       {
@@ -104,7 +109,11 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     .put(
       '/:id',
       async ({ params, body, headers, set }) => {
-        const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+        const updated = await users.update(
+          params.id.toLowerCase(),
+          body,
+          requiredVersion(headers['if-match']),
+        )
         set.headers.etag = etagOf(updated.version)
         return toUser(updated)
       },
@@ -121,7 +130,11 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     .patch(
       '/:id',
       async ({ params, body, headers, set }) => {
-        const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+        const updated = await users.update(
+          params.id.toLowerCase(),
+          body,
+          requiredVersion(headers['if-match']),
+        )
         set.headers.etag = etagOf(updated.version)
         return toUser(updated)
       },
@@ -135,7 +148,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         detail: {
           summary: 'Change a user',
           operationId: 'updateUser',
-          description: 'A new `password` or `disabled: true` also revokes all of the user\'s refresh tokens.',
+          description: "A new `password` or `disabled: true` also revokes all of the user's refresh tokens.",
         },
       },
     )
@@ -150,6 +163,10 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         params: IdParams,
         headers: ifMatchHeaders,
         response: { 204: t.Void(), ...problems(401, 403, 404, 409, 412, 422) },
-        detail: { summary: 'Delete a user', operationId: 'deleteUser', description: 'Also revokes the user\'s refresh tokens.' },
+        detail: {
+          summary: 'Delete a user',
+          operationId: 'deleteUser',
+          description: "Also revokes the user's refresh tokens.",
+        },
       },
     )

@@ -92,13 +92,18 @@ export const PatchMe = t.Object(
   { ...strict, title: 'PatchMe' },
 )
 
-export const UserListQuery = t.Object({
-  ...pagingQuery,
-  q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive substring of username, email or full name' })),
-  role: t.Optional(Role),
-  disabled: t.Optional(t.Boolean({ title: 'disabled', error: 'must be true or false' })),
-  sort: sortQuery(USER_SORT_FIELDS, 'createdAt'),
-}, lenientQuery)
+export const UserListQuery = t.Object(
+  {
+    ...pagingQuery,
+    q: t.Optional(
+      t.String({ maxLength: 100, description: 'Case-insensitive substring of username, email or full name' }),
+    ),
+    role: t.Optional(Role),
+    disabled: t.Optional(t.Boolean({ title: 'disabled', error: 'must be true or false' })),
+    sort: sortQuery(USER_SORT_FIELDS, 'createdAt'),
+  },
+  lenientQuery,
+)
 
 /** The public view of a stored user. */
 export const toUser = (u: UserRecord): User => ({

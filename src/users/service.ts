@@ -132,7 +132,11 @@ export class UserService {
    * Creates the first admin from `ADMIN_*` at start when no enabled admin exists. Returns the admin
    * created, or null when one already existed.
    */
-  async ensureAdmin(admin: { username: string; email: string; password: string }): Promise<UserRecord | null> {
+  async ensureAdmin(admin: {
+    username: string
+    email: string
+    password: string
+  }): Promise<UserRecord | null> {
     if ((await this.users.countEnabledAdmins()) > 0) return null
     return this.create({ ...admin, role: 'admin' })
   }
