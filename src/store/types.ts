@@ -20,7 +20,10 @@ export interface UserRecord {
   updatedAt: Date
 }
 
-export type NewUser = Pick<UserRecord, 'username' | 'email' | 'fullName' | 'role' | 'disabled' | 'passwordHash'>
+export type NewUser = Pick<
+  UserRecord,
+  'username' | 'email' | 'fullName' | 'role' | 'disabled' | 'passwordHash'
+>
 export type UserChanges = Partial<NewUser>
 
 export interface ProductRecord {
