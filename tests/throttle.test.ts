@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { Store } from '../src/store/types'
+import { type Client, registerUser, testApp } from './support/app'
+import { STORE_KINDS } from './support/stores'
+
+const MAX = 3
+
+for (const kind of STORE_KINDS) {
+  describe(`login throttling (${kind.name})`, () => {
+    let store: Store
+    let client: Client
+    let address = 0
+
+    beforeAll(async () => {
+      store = await kind.open()
+      ;({ client } = testApp(store, { LOGIN_MAX_FAILURES: String(MAX), LOGIN_WINDOW: '15m', TRUST_PROXY: 'true' }))
+    })
+    afterAll(() => store.close())
+
+    /** A fresh client address per test, through the trusted proxy header. */
+    const nextAddress = () => `203.0.113.${++address}`
+    const attempt = (username: string, password: string, from: string) =>
+      client.post('/auth/login', {
+        form: { grant_type: 'password', username, password },
+        headers: { 'x-forwarded-for': from },
+      })
+
+    test(`after ${MAX} failures even the right password gets 429 with Retry-After`, async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX; i++) expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
+      const blocked = await attempt(user.username, user.password, from)
+      expect(blocked.status).toBe(429)
+      expect(blocked.headers.get('content-type')).toBe('application/problem+json')
+      const retryAfter = Number(blocked.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(0)
+      expect(retryAfter).toBeLessThanOrEqual(15 * 60)
+    })
+
+    test('the lock is per username and address: another address still logs in', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX; i++) await attempt(user.username, 'wrong-password', from)
+      expect((await attempt(user.username, user.password, nextAddress())).status).toBe(200)
+    })
+
+    test('the email counts as the same username', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX; i++) await attempt(user.email, 'wrong-password', from)
+      expect((await attempt(user.email.toUpperCase(), user.password, from)).status).toBe(429)
+    })
+
+    test('successful logins do not count', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX + 2; i++) expect((await attempt(user.username, user.password, from)).status).toBe(200)
+    })
+
+    test('failures under a limit do not lock anyone out', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX - 1; i++) await attempt(user.username, 'wrong-password', from)
+      expect((await attempt(user.username, user.password, from)).status).toBe(200)
+    })
+
+    test('one address failing across many usernames is stopped at four times the limit', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      for (let i = 0; i < MAX * 4; i++) {
+        expect((await attempt(`nobody_${i}_${user.username}`, 'wrong-password', from)).status).toBe(400)
+      }
+      expect((await attempt(user.username, user.password, from)).status).toBe(429)
+    })
+
+    test('the window passing lets the user in again', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      const { client: quick } = testApp(store, { LOGIN_MAX_FAILURES: '1', LOGIN_WINDOW: '1s', TRUST_PROXY: 'true' })
+      const login = (password: string) =>
+        quick.post('/auth/login', {
+          form: { grant_type: 'password', username: user.username, password },
+          headers: { 'x-forwarded-for': from },
+        })
+      expect((await login('wrong-password')).status).toBe(400)
+      expect((await login(user.password)).status).toBe(429)
+      await Bun.sleep(1100)
+      expect((await login(user.password)).status).toBe(200)
+    })
+
+    test('X-Forwarded-For is ignored unless TRUST_PROXY is set', async () => {
+      const user = await registerUser(client)
+      const { client: direct } = testApp(store, { LOGIN_MAX_FAILURES: String(MAX) })
+      const login = (password: string, from: string) =>
+        direct.post('/auth/login', {
+          form: { grant_type: 'password', username: user.username, password },
+          headers: { 'x-forwarded-for': from },
+        })
+      for (let i = 0; i < MAX; i++) await login('wrong-password', nextAddress())
+      // Every attempt came from the same real peer, whatever the header claimed.
+      expect((await login(user.password, nextAddress())).status).toBe(429)
+    })
+  })
+}
