@@ -1,0 +1,151 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawn } from 'bun'
+import { newAccount } from './support/app'
+import { startServer } from './support/server'
+
+/** The process as an operator runs it: `bun src/index.ts` with the embedded store (SPEC 1, 8). */
+describe('server process', () => {
+  const dirs: string[] = []
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mercado-server-'))
+    dirs.push(dir)
+    return dir
+  }
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+
+  const form = (username: string, password: string) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username, password }),
+  })
+
+  test('keeps users and its generated JWT secret across a restart; SIGTERM exits 0', async () => {
+    const DATA_DIR = dataDir()
+    const account = newAccount()
+    const first = await startServer({ DATA_DIR })
+    expect(first.logs.some((l) => l.msg === 'store: embedded sqlite')).toBe(true)
+    const registered = await fetch(`${first.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    })
+    expect(registered.status).toBe(201)
+    const { access_token } = await (
+      await fetch(`${first.url}/auth/login`, form(account.username, account.password))
+    ).json()
+    expect(await first.stop()).toBe(0)
+
+    const second = await startServer({ DATA_DIR })
+    try {
+      expect((await fetch(`${second.url}/auth/login`, form(account.username, account.password))).status).toBe(
+        200,
+      )
+      const me = await fetch(`${second.url}/users/me`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      })
+      expect(me.status).toBe(200)
+    } finally {
+      expect(await second.stop()).toBe(0)
+    }
+  })
+
+  test('logs one JSON line per request with the request id', async () => {
+    const server = await startServer({ DATA_DIR: dataDir() })
+    try {
+      const reply = await fetch(`${server.url}/health?probe=1`, { headers: { 'x-request-id': 'log-test-1' } })
+      expect(reply.headers.get('x-request-id')).toBe('log-test-1')
+      await Bun.sleep(100)
+      const lines = server.logs.filter((l) => l.reqId === 'log-test-1')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatchObject({ level: 'info', method: 'GET', path: '/health', status: 200 })
+      expect(typeof lines[0]?.ms).toBe('number')
+      expect(Date.parse(String(lines[0]?.time))).not.toBeNaN()
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('a 2 MiB body gets 413', async () => {
+    const server = await startServer({ DATA_DIR: dataDir() })
+    try {
+      const reply = await fetch(`${server.url}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'x'.repeat(2 * 1024 * 1024) }),
+      })
+      expect(reply.status).toBe(413)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('SIGTERM lets a request in flight finish', async () => {
+    const server = await startServer({ DATA_DIR: dataDir() })
+    const account = newAccount()
+    await fetch(`${server.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    })
+    // A login hashes with argon2: slow enough to be in flight when the signal lands.
+    const inFlight = fetch(`${server.url}/auth/login`, form(account.username, account.password))
+    // Long enough for the request to reach the server, shorter than the argon2 verification.
+    await Bun.sleep(30)
+    const code = server.stop('SIGTERM')
+    expect((await inFlight).status).toBe(200)
+    expect(await code).toBe(0)
+  })
+
+  test('ADMIN_* creates the first admin at start', async () => {
+    const admin = newAccount()
+    const server = await startServer({
+      DATA_DIR: dataDir(),
+      ADMIN_USERNAME: admin.username,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    })
+    try {
+      const { access_token } = await (
+        await fetch(`${server.url}/auth/login`, form(admin.username, admin.password))
+      ).json()
+      const users = await fetch(`${server.url}/users`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      })
+      expect(users.status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  const refuse = async (env: Record<string, string>) => {
+    const child = spawn(['bun', 'src/index.ts'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir(), PORT: '0', ...env },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    return { code: await child.exited, stderr: await new Response(child.stderr).text() }
+  }
+
+  test('a malformed variable stops the start with a message naming it', async () => {
+    const { code, stderr } = await refuse({ ACCESS_TOKEN_TTL: 'soon' })
+    expect(code).toBe(1)
+    expect(stderr).toContain('ACCESS_TOKEN_TTL')
+  })
+
+  test('production refuses to start without JWT_SECRET', async () => {
+    const { code, stderr } = await refuse({ NODE_ENV: 'production' })
+    expect(code).toBe(1)
+    expect(stderr).toContain('JWT_SECRET')
+  })
+
+  test('production refuses a JWT_SECRET shorter than 32 bytes', async () => {
+    const { code, stderr } = await refuse({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })
+    expect(code).toBe(1)
+    expect(stderr).toContain('JWT_SECRET')
+  })
+})
