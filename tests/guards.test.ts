@@ -55,7 +55,10 @@ for (const kind of STORE_KINDS) {
         const reply = await client.request(method, path.replace(':id', ID), {
           body: method === 'GET' || method === 'DELETE' ? undefined : {},
         })
-        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({ route: `${method} ${path}`, status: 401 })
+        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 401,
+        })
         expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="mercado"')
       }
     })
@@ -66,7 +69,10 @@ for (const kind of STORE_KINDS) {
           token: 'not.a.jwt',
           body: method === 'GET' || method === 'DELETE' ? undefined : {},
         })
-        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({ route: `${method} ${path}`, status: 401 })
+        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 401,
+        })
         expect(reply.headers.get('www-authenticate')).toContain('error="invalid_token"')
       }
     })

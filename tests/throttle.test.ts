@@ -13,7 +13,11 @@ for (const kind of STORE_KINDS) {
 
     beforeAll(async () => {
       store = await kind.open()
-      ;({ client } = testApp(store, { LOGIN_MAX_FAILURES: String(MAX), LOGIN_WINDOW: '15m', TRUST_PROXY: 'true' }))
+      ;({ client } = testApp(store, {
+        LOGIN_MAX_FAILURES: String(MAX),
+        LOGIN_WINDOW: '15m',
+        TRUST_PROXY: 'true',
+      }))
     })
     afterAll(() => store.close())
 
@@ -28,7 +32,8 @@ for (const kind of STORE_KINDS) {
     test(`after ${MAX} failures even the right password gets 429 with Retry-After`, async () => {
       const user = await registerUser(client)
       const from = nextAddress()
-      for (let i = 0; i < MAX; i++) expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
+      for (let i = 0; i < MAX; i++)
+        expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
       const blocked = await attempt(user.username, user.password, from)
       expect(blocked.status).toBe(429)
       expect(blocked.headers.get('content-type')).toBe('application/problem+json')
@@ -54,7 +59,8 @@ for (const kind of STORE_KINDS) {
     test('successful logins do not count', async () => {
       const user = await registerUser(client)
       const from = nextAddress()
-      for (let i = 0; i < MAX + 2; i++) expect((await attempt(user.username, user.password, from)).status).toBe(200)
+      for (let i = 0; i < MAX + 2; i++)
+        expect((await attempt(user.username, user.password, from)).status).toBe(200)
     })
 
     test('failures under a limit do not lock anyone out', async () => {
@@ -76,7 +82,11 @@ for (const kind of STORE_KINDS) {
     test('the window passing lets the user in again', async () => {
       const user = await registerUser(client)
       const from = nextAddress()
-      const { client: quick } = testApp(store, { LOGIN_MAX_FAILURES: '1', LOGIN_WINDOW: '1s', TRUST_PROXY: 'true' })
+      const { client: quick } = testApp(store, {
+        LOGIN_MAX_FAILURES: '1',
+        LOGIN_WINDOW: '1s',
+        TRUST_PROXY: 'true',
+      })
       const login = (password: string) =>
         quick.post('/auth/login', {
           form: { grant_type: 'password', username: user.username, password },
