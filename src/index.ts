@@ -18,7 +18,13 @@ async function main() {
     throw error
   }
   const logger = createLogger(config.logLevel)
-  const store = await openStore(config, logger)
+  let store: Awaited<ReturnType<typeof openStore>>
+  try {
+    store = await openStore(config, logger)
+  } catch (error) {
+    logger.error('cannot open the store', { err: error })
+    process.exit(1)
+  }
   const app = createApp({ config, store, logger })
   if (config.admin) {
     const created = await app.services.users.ensureAdmin(config.admin)

@@ -24,6 +24,11 @@ describe('server process', () => {
     body: new URLSearchParams({ grant_type: 'password', username, password }),
   })
 
+  const tokenFor = async (url: string, username: string, password: string) => {
+    const reply = await fetch(`${url}/auth/login`, form(username, password))
+    return ((await reply.json()) as { access_token: string }).access_token
+  }
+
   test('keeps users and its generated JWT secret across a restart; SIGTERM exits 0', async () => {
     const DATA_DIR = dataDir()
     const account = newAccount()
@@ -35,9 +40,7 @@ describe('server process', () => {
       body: JSON.stringify(account),
     })
     expect(registered.status).toBe(201)
-    const { access_token } = await (
-      await fetch(`${first.url}/auth/login`, form(account.username, account.password))
-    ).json()
+    const access_token = await tokenFor(first.url, account.username, account.password)
     expect(await first.stop()).toBe(0)
 
     const second = await startServer({ DATA_DIR })
@@ -110,9 +113,7 @@ describe('server process', () => {
       ADMIN_PASSWORD: admin.password,
     })
     try {
-      const { access_token } = await (
-        await fetch(`${server.url}/auth/login`, form(admin.username, admin.password))
-      ).json()
+      const access_token = await tokenFor(server.url, admin.username, admin.password)
       const users = await fetch(`${server.url}/users`, {
         headers: { authorization: `Bearer ${access_token}` },
       })

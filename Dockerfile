@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Build: one self-contained executable (bun build --compile), then a slim non-root runtime image.
+FROM oven/bun:1.4.5 AS build
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile
+COPY tsconfig.json ./
+COPY src ./src
+RUN bun run build
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ca-certificates curl \
+  && rm -rf /var/lib/apt/lists/* \
+  && useradd --system --uid 10001 --home-dir /app mercado
+WORKDIR /app
+COPY --from=build /app/dist/mercado /app/mercado
+COPY public ./public
+RUN mkdir -p /app/data && chown mercado /app/data
+USER mercado
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:3000/health || exit 1
+ENTRYPOINT ["/app/mercado"]
