@@ -166,6 +166,14 @@ for (const kind of STORE_KINDS) {
         expect(ids(await list(`tag=${tag}&q=^(a%2B)%2B$`))).toEqual([literal])
       })
 
+      test('SQL wildcards match nothing unless literally present', async () => {
+        expect((await list(`tag=${tag}&q=a%25`)).body.total).toBe(0)
+        expect((await list(`tag=${tag}&q=a_c`)).body.total).toBe(0)
+        const [literal] = await createProducts({ name: '100% a_c', tags: [tag] })
+        expect(ids(await list(`tag=${tag}&q=0%25`))).toEqual([literal])
+        expect(ids(await list(`tag=${tag}&q=a_c`))).toEqual([literal])
+      })
+
       test('q[$ne]=x is not a query operator', async () => {
         const plain = await list(`tag=${tag}`)
         const reply = await list(`tag=${tag}&q[$ne]=x`)

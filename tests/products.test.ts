@@ -76,7 +76,7 @@ for (const kind of STORE_KINDS) {
         expect(reply.body.price).toBe(19.99)
       })
 
-      test.each([0, 1_000_000_000])('price %p is allowed', async (price) => {
+      test.each([0, 0.29, 999_999_999.99, 1_000_000_000])('price %p is allowed', async (price) => {
         const reply = await create({ name: unique(), price })
         expect(reply.status).toBe(201)
         expect(reply.body.price).toBe(price)

@@ -181,6 +181,16 @@ for (const kind of STORE_KINDS) {
         expect(ids(await list('q=^(a%2B)%2B$'))).toEqual([literal?.id])
       })
 
+      test('SQL wildcards match nothing unless literally present', async () => {
+        expect((await list(`q=${marker}%25`)).body.total).toBe(0)
+        const [percent] = await createUsers({ fullName: `${marker}%` })
+        expect(ids(await list(`q=${marker}%25`))).toEqual([percent?.id])
+      })
+
+      test('q does not search password hashes', async () => {
+        expect((await list(`q=${encodeURIComponent('$argon2')}`)).body.total).toBe(0)
+      })
+
       test('q[$ne]=x is not a query operator', async () => {
         const all = await list('limit=1')
         const reply = await list('q[$ne]=x&limit=1')

@@ -75,6 +75,16 @@ for (const kind of STORE_KINDS) {
         expect((await client.get('/users/me', { token: me.token })).body.email).toBe(email.toLowerCase())
       })
 
+      test('changing only the case of its own email is no conflict', async () => {
+        const me = await registerUser(client)
+        const reply = await client.patch('/users/me', {
+          token: me.token,
+          body: { email: me.email.toUpperCase() },
+        })
+        expectJson(reply, 200)
+        expect(reply.body.email).toBe(me.email)
+      })
+
       test('an email taken in another case gets 409 at /email and nothing changes', async () => {
         const me = await registerUser(client)
         const other = await registerUser(client)

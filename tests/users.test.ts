@@ -168,6 +168,10 @@ for (const kind of STORE_KINDS) {
         expectProblem(reply, 403)
       })
 
+      test('a user reading an unknown id gets 403, so ids are not probed', async () => {
+        expectProblem(await client.get(`/users/${UNKNOWN_ID}`, { token: user.token }), 403)
+      })
+
       test('no token gets 401', async () => {
         expectProblem(await client.get(`/users/${user.id}`), 401)
       })
