@@ -23,6 +23,7 @@ async function main() {
     store = await openStore(config, logger)
   } catch (error) {
     logger.error('cannot open the store', { err: error })
+    logger.flush()
     process.exit(1)
   }
   const app = createApp({ config, store, logger })
@@ -48,6 +49,7 @@ async function main() {
     clearTimeout(timer)
     await store.close()
     logger.info('stopped')
+    logger.flush()
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -10,6 +10,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void
   /** Writes a line that has no message, such as the access log. */
   line(level: Exclude<LogLevel, 'silent'>, fields: LogFields): void
+  /** Writes out buffered lines now (before the process exits). */
+  flush(): void
 }
 
 function errorFields(value: unknown): unknown {
@@ -17,20 +19,39 @@ function errorFields(value: unknown): unknown {
   return { name: value.name, message: value.message, stack: value.stack, cause: errorFields(value.cause) }
 }
 
-/** Builds a logger that drops lines below `level`. */
+/**
+ * Builds a logger that drops lines below `level`. Lines are buffered and written together once per
+ * turn of the event loop: one write per burst of requests instead of one per request. Errors and
+ * warnings are written at once.
+ */
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (l) => process.stdout.write(l),
+  write: (chunk: string) => void = (c) => process.stdout.write(c),
 ): Logger {
   const threshold = LOG_LEVELS.indexOf(level)
+  let buffer = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (buffer === '') return
+    const chunk = buffer
+    buffer = ''
+    write(chunk)
+  }
   const line: Logger['line'] = (lineLevel, fields) => {
     if (LOG_LEVELS.indexOf(lineLevel) < threshold) return
     const out: LogFields = { time: new Date().toISOString(), level: lineLevel, ...fields }
     if ('err' in out) out.err = errorFields(out.err)
-    write(`${JSON.stringify(out)}\n`)
+    buffer += `${JSON.stringify(out)}\n`
+    if (lineLevel === 'warn' || lineLevel === 'error') flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
   }
   return {
     line,
+    flush,
     debug: (msg, fields) => line('debug', { msg, ...fields }),
     info: (msg, fields) => line('info', { msg, ...fields }),
     warn: (msg, fields) => line('warn', { msg, ...fields }),
