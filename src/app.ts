@@ -6,9 +6,11 @@ import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
 import { httpConventions } from './http/conventions'
+import { cors } from './http/cors'
 import { docs } from './http/docs'
 import type { Logger } from './http/log'
 import type { RouteTable } from './http/routes'
+import { staticFiles } from './http/static'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import { serviceRoutes } from './service'
@@ -51,7 +53,9 @@ export function createApp(deps: AppDeps) {
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
     .use(httpConventions({ logger, bodyLimit: config.bodyLimit, routes: () => routes }))
-    .use(docs(config))
+    .use(cors(config.corsOrigins))
+    .use(docs())
+    .use(staticFiles())
     .use(serviceRoutes(store))
     .use(authRoutes({ auth: services.auth, users: services.users, trustProxy: config.trustProxy }))
     .use(userRoutes(services.users, auth))

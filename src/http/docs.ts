@@ -1,27 +1,155 @@
-import { openapi } from '@elysiajs/openapi'
-import { Elysia } from 'elysia'
-import type { Config } from '../config'
+import { type AnyElysia, Elysia } from 'elysia'
+import redocBundle from 'redoc/bundles/redoc.standalone.js' with { type: 'file' }
+import { version as redocVersion } from 'redoc/package.json'
+import { version as swaggerUiVersion } from 'swagger-ui-dist/package.json'
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+import { version } from '../../package.json'
+import { buildOpenApiDocument } from './openapi'
 
-/** Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`. */
-export const docs = (_config: Config) =>
-  new Elysia({ name: 'docs' })
-    .use(
-      openapi({
-        path: '/swagger',
-        specPath: '/swagger/json',
-        provider: 'swagger-ui',
-        documentation: {
-          info: { title: 'Mercado', version: '0.1.0', description: 'Accounts, login and a product catalog.' },
-          components: {
-            securitySchemes: {
-              OAuth2Password: {
-                type: 'oauth2',
-                flows: { password: { tokenUrl: '/auth/login', scopes: {} } },
-              },
-              BearerJWT: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-            },
-          },
-        },
-      }),
+/** Where the docs live; the document leaves these routes out (they are not part of the API). */
+export const DOCS_PATHS = { swagger: '/swagger', document: '/swagger/json', redoc: '/redoc', legacy: '/docs' }
+
+/** The versioned URLs of the pages' scripts and styles, served by us so that no page needs a CDN. */
+export const ASSETS = {
+  swaggerJs: `/swagger/assets/${swaggerUiVersion}/swagger-ui-bundle.js`,
+  swaggerCss: `/swagger/assets/${swaggerUiVersion}/swagger-ui.css`,
+  redocJs: `/redoc/assets/${redocVersion}/redoc.standalone.js`,
+}
+
+const TITLE = 'Mercado API'
+const hidden = { detail: { hide: true } }
+
+/** The options of `SwaggerUIBundle`: see swagger-ui's docs/usage/configuration.md. */
+const SWAGGER_UI_OPTIONS = {
+  url: DOCS_PATHS.document,
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  // Keeps the token of the Authorize dialog across reloads (in the browser's localStorage).
+  persistAuthorization: true,
+  displayRequestDuration: true,
+  docExpansion: 'list',
+  defaultModelsExpandDepth: 0,
+  filter: true,
+  tryItOutEnabled: false,
+  // The default sends the document to validator.swagger.io for a badge: no calls elsewhere.
+  validatorUrl: null,
+}
+
+// The pages use only our own scripts and styles; ReDoc also needs inline styles and a blob: worker.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'self'",
+].join('; ')
+
+const page = (title: string, head: string, body: string) =>
+  new Response(
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+${head}
+</head>
+<body>
+${body}
+</body>
+</html>
+`,
+    {
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        'content-security-policy': CSP,
+        'x-content-type-options': 'nosniff',
+      },
+    },
+  )
+
+const swaggerPage = () =>
+  page(
+    `${TITLE}: Swagger UI`,
+    `<link rel="stylesheet" href="${ASSETS.swaggerCss}">
+<style>body { margin: 0 } .swagger-ui .topbar { display: none }</style>`,
+    `<div id="swagger-ui"></div>
+<script src="${ASSETS.swaggerJs}"></script>
+<script>window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)})</script>`,
+  )
+
+const redocPage = () =>
+  page(
+    `${TITLE}: ReDoc`,
+    '<style>body { margin: 0; padding: 0 }</style>',
+    `<redoc spec-url="${DOCS_PATHS.document}" expand-responses="200,201" required-props-first="true" sort-required-props-first="true"></redoc>
+<script src="${ASSETS.redocJs}"></script>`,
+  )
+
+/**
+ * A file shipped with the service. `file` comes from an `import ... with { type: 'file' }`, so the
+ * compiled executable carries it. Read once, gzipped once on the first request that takes gzip.
+ */
+function asset(file: string, contentType: string) {
+  let plain: Uint8Array<ArrayBuffer> | undefined
+  let gzipped: Uint8Array<ArrayBuffer> | undefined
+  return async ({ request }: { request: Request }) => {
+    plain ??= await Bun.file(file).bytes()
+    const gzip = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')
+    if (gzip) gzipped ??= Bun.gzipSync(plain)
+    return new Response(gzip ? gzipped : plain, {
+      headers: {
+        'content-type': contentType,
+        // The URL names the package version, so the content under it never changes.
+        'cache-control': 'public, max-age=31536000, immutable',
+        vary: 'accept-encoding',
+        'x-content-type-options': 'nosniff',
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      },
+    })
+  }
+}
+
+/**
+ * Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`, `/docs`
+ * redirecting to `/swagger`, and the pages' assets. The document is built from the whole app's
+ * routes on first request (all routes exist by then) and cached.
+ */
+export function docs() {
+  let document: string | undefined
+  let etag: string | undefined
+  // The document describes the whole app: this plugin sees every route once it is mounted.
+  const whole: { app?: AnyElysia } = {}
+  const plugin = new Elysia({ name: 'docs' })
+    .get(DOCS_PATHS.swagger, swaggerPage, hidden)
+    .get(DOCS_PATHS.redoc, redocPage, hidden)
+    .get(DOCS_PATHS.legacy, ({ redirect }) => redirect(DOCS_PATHS.swagger, 301), hidden)
+    .get(ASSETS.swaggerJs, asset(swaggerBundle, 'text/javascript; charset=utf-8'), hidden)
+    .get(ASSETS.swaggerCss, asset(swaggerCss, 'text/css; charset=utf-8'), hidden)
+    .get(ASSETS.redocJs, asset(redocBundle, 'text/javascript; charset=utf-8'), hidden)
+    .get(
+      DOCS_PATHS.document,
+      ({ request }) => {
+        if (!document) {
+          document = JSON.stringify(
+            buildOpenApiDocument(whole.app as AnyElysia, { title: TITLE, version }).document,
+          )
+          etag = `"${Bun.hash(document).toString(36)}"`
+        }
+        const headers: Record<string, string> = { etag: etag as string, 'cache-control': 'no-cache' }
+        if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers })
+        return new Response(document, {
+          headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
+        })
+      },
+      hidden,
     )
-    .get('/docs', ({ redirect }) => redirect('/swagger', 301), { detail: { hide: true } })
+  whole.app = plugin
+  return plugin
+}

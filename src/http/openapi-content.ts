@@ -1,0 +1,226 @@
+/** The prose, headers and examples of the OpenAPI document (see `openapi.ts` for how they are used). */
+import { problemBody } from './problem'
+
+export const DESCRIPTION = `Accounts, login and a product catalog.
+
+## Authentication
+\`POST /auth/login\` is the OAuth2 password grant (RFC 6749 section 4.3): send
+\`grant_type=password&username=...&password=...\` form-encoded, or JSON \`{ "username", "password" }\`.
+It answers an access token (a JWT, valid \`ACCESS_TOKEN_TTL\`, 15 minutes by default) and a refresh token.
+Send the access token as \`Authorization: Bearer <token>\`. In Swagger UI, press **Authorize** and fill in
+the *OAuth2Password* form, or paste a token into *BearerJWT*. \`POST /auth/refresh\` rotates the refresh
+token; \`POST /auth/logout\` revokes it.
+
+## Errors
+Errors are RFC 9457 problem details (\`application/problem+json\`): \`{ type, title, status, detail, instance }\`.
+Validation errors (422) add \`errors: [{ pointer, detail }]\`, one entry per bad field; unknown body fields
+are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
+A 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\` (seconds). A path that exists
+answers another method with 405 and an \`Allow\` header; an unknown path answers 404.
+
+## Concurrency: ETags
+Single-resource responses carry an \`ETag\`. \`GET\` with \`If-None-Match\` answers 304 when nothing changed.
+\`PUT\`, \`PATCH\` and \`DELETE\` with \`If-Match\` answer 412 when the resource changed meanwhile; writes
+without \`If-Match\` are allowed.
+
+## Lists
+Lists take \`page\` (from 1) and \`limit\` (1 to 100, default 20) and answer
+\`{ items, page, limit, total }\`. \`sort\` takes one of the route's fields, \`-field\` for descending.
+
+## Request ids
+Every response carries \`X-Request-Id\`: the client's own, when it sends a sane one, or a generated one.
+The service's log lines name it.`
+
+export const TAGS = [
+  { name: 'auth', description: 'Register, log in (OAuth2 password grant), refresh and log out' },
+  { name: 'users', description: 'Your own account under `/users/me`; every other user route is for admins' },
+  {
+    name: 'products',
+    description: 'The catalog: public reads; writes by signed-in users, changes by the owner or an admin',
+  },
+  { name: 'service', description: 'Service information, health, readiness and static files' },
+]
+
+export const SECURITY_SCHEMES = {
+  OAuth2Password: {
+    type: 'oauth2',
+    description: 'Log in with a username (or email) and password; the token endpoint takes a form or JSON.',
+    flows: { password: { tokenUrl: '/auth/login', refreshUrl: '/auth/refresh', scopes: {} } },
+  },
+  BearerJWT: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The `access_token` of `POST /auth/login`.',
+  },
+}
+
+export const HEADERS = {
+  XRequestId: {
+    description:
+      "The request's id: the client's own `X-Request-Id` when it is sane, otherwise a generated one",
+    schema: { type: 'string' },
+  },
+  ETag: {
+    description: 'The current version of the resource, for `If-None-Match` and `If-Match`',
+    schema: { type: 'string' },
+  },
+  Location: { description: 'The new resource', schema: { type: 'string', format: 'uri-reference' } },
+  WWWAuthenticate: {
+    description: 'The Bearer challenge (RFC 6750); with `error="invalid_token"` when a token was sent',
+    schema: { type: 'string' },
+  },
+  RetryAfter: { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created; `Location` names the new resource',
+  204: 'Done; no body',
+  304: 'Not modified: `If-None-Match` matches the current ETag',
+  400: 'The body is not valid JSON',
+  401: 'No token, or a bad, expired or revoked one',
+  403: 'Signed in, but the role or ownership does not allow it, or the account is disabled',
+  404: 'No such resource',
+  409: 'A unique field (username, email) is taken, or the change would remove the last enabled admin',
+  412: '`If-Match` does not match the current ETag',
+  413: 'The body is larger than `BODY_LIMIT`',
+  415: 'The body has a content type this route does not take',
+  422: 'The request failed validation; `errors` lists each bad field',
+  429: 'Too many failed logins; retry after `Retry-After` seconds',
+  500: 'Unexpected error; it is logged with the request id',
+  503: 'The database is unreachable; retry after `Retry-After` seconds',
+}
+
+/** A response's description: the route's own if it wrote one, else what the status means here. */
+export function responseDescription(
+  status: number,
+  schemaName: string | undefined,
+  generated: unknown,
+): string {
+  const own =
+    typeof generated === 'string' && !/^Response for status|problem details|error response$/.test(generated)
+  if (own) return generated
+  if (status === 400 && schemaName === 'OAuthError') return 'OAuth2 error (RFC 6749 section 5.2)'
+  const text = STATUS_TEXT[status] ?? 'See the body'
+  return (status === 200 || status === 201) && schemaName ? `${text}: ${schemaName}` : text
+}
+
+const at = '2026-11-28T09:30:00.000Z'
+const user = {
+  id: '66f1c0ffee0000000000beef',
+  username: 'ada_lovelace',
+  email: 'ada@example.com',
+  fullName: 'Ada Lovelace',
+  role: 'user',
+  disabled: false,
+  createdAt: at,
+  updatedAt: at,
+}
+const product = {
+  id: '66f1c0ffee0000000000cafe',
+  name: 'Espresso cup',
+  description: 'Porcelain, 90 ml',
+  price: 12.5,
+  stock: 40,
+  tags: ['kitchen', 'porcelain'],
+  ownerId: user.id,
+  createdAt: at,
+  updatedAt: at,
+}
+const productFields = {
+  name: product.name,
+  description: product.description,
+  price: 12.5,
+  stock: 40,
+  tags: product.tags,
+}
+
+/** Examples of the main bodies, by schema name; `tests/docs.test.ts` checks each against its schema. */
+export const EXAMPLES: Record<string, unknown> = {
+  User: user,
+  UserPage: { items: [user], page: 1, limit: 20, total: 1 },
+  Product: product,
+  ProductPage: { items: [product], page: 1, limit: 20, total: 1 },
+  Register: {
+    username: user.username,
+    email: user.email,
+    password: 'correct horse battery',
+    fullName: user.fullName,
+  },
+  CreateUser: {
+    username: 'grace',
+    email: 'grace@example.com',
+    password: 'correct horse battery',
+    role: 'admin',
+  },
+  ReplaceUser: {
+    username: user.username,
+    email: user.email,
+    fullName: user.fullName,
+    role: 'user',
+    disabled: false,
+  },
+  PatchUser: { disabled: true },
+  PatchMe: {
+    fullName: 'Ada King',
+    password: 'a new long passphrase',
+    currentPassword: 'correct horse battery',
+  },
+  CreateProduct: productFields,
+  ReplaceProduct: productFields,
+  PatchProduct: { price: 9.9, stock: 12 },
+  LoginForm: { grant_type: 'password', username: user.username, password: 'correct horse battery' },
+  RefreshForm: { refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E' },
+  TokenResponse: {
+    access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI2NmYxYzBmZmVlMDAwMDAwMDAwMGJlZWYifQ.c2lnbmF0dXJl',
+    token_type: 'bearer',
+    expires_in: 900,
+    refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E',
+  },
+  OAuthError: { error: 'invalid_grant', error_description: 'invalid username or password' },
+}
+
+/** Examples of bodies without a schema name, by operationId and status. */
+export const OPERATION_EXAMPLES: Record<string, Record<number, unknown>> = {
+  getServiceInfo: { 200: { name: 'mercado', version: '1.0.0', docs: '/swagger', openapi: '/swagger/json' } },
+  getHealth: { 200: { status: 'ok' } },
+  getReady: { 200: { status: 'ready', store: 'mongodb' } },
+}
+
+const PROBLEM_DETAIL: Record<number, string> = {
+  400: 'the body is not valid JSON',
+  401: 'a bearer token is required',
+  403: 'only the owner or an admin may change this product',
+  409: 'email is already taken',
+  412: 'the resource has changed since it was read; fetch it again and retry with the new ETag',
+  413: 'the body is larger than the limit of 1048576 bytes',
+  415: 'content type "text/plain" is not accepted here; send application/json',
+  429: 'too many failed logins; retry in 600 seconds',
+  500: 'an unexpected error occurred; it has been logged',
+  503: 'the database is unavailable; retry shortly',
+}
+
+/** A problem body as the route at `path` would answer it with `status`. */
+export function problemExample(status: number, path: string, _method: string) {
+  const instance = path
+    .replace('{id}', path.startsWith('/users') ? user.id : product.id)
+    .replace('{path}', 'missing.txt')
+  if (status === 422) {
+    return problemBody(422, 'the body failed validation', instance, [
+      { pointer: '/email', detail: 'must be a valid email address' },
+    ])
+  }
+  if (status === 404) {
+    const what = path.startsWith('/users') ? 'user' : path.startsWith('/products') ? 'product' : 'file'
+    return problemBody(404, `${what} not found`, instance)
+  }
+  if (status === 403 && path.startsWith('/users')) {
+    return problemBody(
+      403,
+      path === '/users/me' ? 'the account is disabled' : 'this route is for admins',
+      instance,
+    )
+  }
+  return problemBody(status, PROBLEM_DETAIL[status] ?? 'see the status', instance)
+}

@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import type { TSchema } from 'elysia'
+import { TypeCompiler } from 'elysia/type-system'
+import { version } from '../package.json'
+import { ASSETS, DOCS_PATHS } from '../src/http/docs'
+import { toDocumentPath } from '../src/http/openapi'
+import type { Store } from '../src/store/types'
+import { type Client, testApp } from './support/app'
+import { STORE_KINDS } from './support/stores'
+
+// biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON
+type Node = Record<string, any>
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+/** SPEC section 4.4: everything else needs a token. */
+const PUBLIC = new Set([
+  'get /',
+  'get /health',
+  'get /ready',
+  'get /static/{path}',
+  'post /auth/register',
+  'post /auth/login',
+  'post /auth/refresh',
+  'post /auth/logout',
+  'get /products',
+  'get /products/{id}',
+])
+const isDocsRoute = (path: string) =>
+  Object.values(DOCS_PATHS).includes(path) ||
+  path.startsWith('/swagger/assets/') ||
+  path.startsWith('/redoc/assets/')
+
+let store: Store
+let client: Client
+let app: ReturnType<typeof testApp>['app']
+let document: Node
+
+const operations = () =>
+  Object.entries(document.paths as Node).flatMap(([path, item]) =>
+    Object.entries(item as Node)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]) => ({ path, method, operation: operation as Node })),
+  )
+
+const resolveRef = (ref: string): Node =>
+  ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce((node: Node, key) => node?.[key], document)
+
+beforeAll(async () => {
+  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') ?? STORE_KINDS[0])!.open()
+  ;({ app, client } = testApp(store))
+  document = (await client.get('/swagger/json')).body
+})
+afterAll(() => store.close())
+
+describe('the OpenAPI document', () => {
+  test('is served as JSON with an ETag, and 304 for a matching If-None-Match', async () => {
+    const reply = await client.get('/swagger/json')
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('content-type')).toStartWith('application/json')
+    const etag = reply.headers.get('etag')
+    expect(etag).toBeTruthy()
+    const again = await client.get('/swagger/json', { headers: { 'if-none-match': etag as string } })
+    expect(again.status).toBe(304)
+  })
+
+  test('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator()
+    const result = await validator.validate(structuredClone(document))
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+    expect(document.openapi).toStartWith('3.1.')
+  })
+
+  test('names the service, its version and the security schemes', () => {
+    expect(document.info.title).toBe('Mercado API')
+    expect(document.info.version).toBe(version)
+    expect(document.info.description).toContain('ETag')
+    const { OAuth2Password, BearerJWT } = document.components.securitySchemes
+    expect(OAuth2Password).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/login' } } })
+    expect(BearerJWT).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+  })
+
+  test('lists every route of the app with every method, except the docs themselves', () => {
+    const missing: string[] = []
+    const hidden: string[] = []
+    for (const route of app.routes) {
+      const method = route.method.toLowerCase()
+      const listed = document.paths[toDocumentPath(route.path)]?.[method]
+      if (isDocsRoute(route.path)) {
+        if (listed) hidden.push(`${route.method} ${route.path}`)
+      } else if (!listed) {
+        missing.push(`${route.method} ${route.path}`)
+      }
+    }
+    expect(missing).toEqual([])
+    expect(hidden).toEqual([])
+    expect(operations().length).toBe(app.routes.filter((r) => !isDocsRoute(r.path)).length)
+  })
+
+  test('gives every operation a summary, a unique operationId, a known tag and described responses', () => {
+    const tags = new Set(document.tags.map((t: Node) => t.name))
+    const ids = new Set<string>()
+    for (const { path, method, operation } of operations()) {
+      const where = `${method} ${path}`
+      expect(operation.summary, where).toBeString()
+      expect(operation.operationId, where).toMatch(/^[a-zA-Z]\w*$/)
+      expect(ids.has(operation.operationId), `${where}: duplicate operationId`).toBe(false)
+      ids.add(operation.operationId)
+      expect(operation.tags?.length, where).toBeGreaterThan(0)
+      for (const tag of operation.tags) expect(tags.has(tag), `${where}: tag ${tag}`).toBe(true)
+      expect(Object.keys(operation.responses).length, where).toBeGreaterThan(1)
+      expect(operation.responses['500'], `${where}: 500`).toBeDefined()
+      for (const [status, response] of Object.entries(operation.responses as Node)) {
+        expect(response.description, `${where} ${status}`).not.toBe('')
+        expect(response.headers?.['X-Request-Id'], `${where} ${status}`).toBeDefined()
+      }
+    }
+  })
+
+  test('marks public routes with empty security and protected ones with both schemes', () => {
+    for (const { path, method, operation } of operations()) {
+      const expected = PUBLIC.has(`${method} ${path}`) ? [] : [{ OAuth2Password: [] }, { BearerJWT: [] }]
+      expect(operation.security, `${method} ${path}`).toEqual(expected)
+      if (expected.length > 0) expect(operation.responses['401'], `${method} ${path}`).toBeDefined()
+    }
+  })
+
+  test('documents errors as problem details, and token errors in the OAuth2 format', () => {
+    for (const { path, method, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses as Node)) {
+        if (Number(status) < 400) continue
+        const oauth = path.startsWith('/auth/') && path !== '/auth/register' && status === '400'
+        const expected = oauth
+          ? { 'application/json': { schema: { $ref: '#/components/schemas/OAuthError' } } }
+          : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+        expect(response.content, `${method} ${path} ${status}`).toMatchObject(expected)
+      }
+    }
+    expect(document.components.schemas.Problem.required).toEqual([
+      'type',
+      'title',
+      'status',
+      'detail',
+      'instance',
+    ])
+  })
+
+  test('takes the login as a form and as JSON', () => {
+    const content = document.paths['/auth/login'].post.requestBody.content
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded'])
+    expect(content['application/x-www-form-urlencoded'].schema).toEqual({
+      $ref: '#/components/schemas/LoginForm',
+    })
+    const form = resolveRef('#/components/schemas/LoginForm')
+    expect(form.required).toEqual(['username', 'password'])
+  })
+
+  test('documents every request body and the headers of created, cached and limited responses', () => {
+    for (const { path, method, operation } of operations()) {
+      if (operation.requestBody)
+        expect(Object.keys(operation.requestBody.content).length, `${method} ${path}`).toBeGreaterThan(0)
+    }
+    const created = document.paths['/products'].post.responses['201']
+    expect(Object.keys(created.headers)).toEqual(expect.arrayContaining(['Location', 'ETag']))
+    expect(document.paths['/products/{id}'].get.responses['304'].content).toBeUndefined()
+    expect(document.paths['/users/me'].get.responses['401'].headers['WWW-Authenticate']).toBeDefined()
+    expect(document.paths['/auth/login'].post.responses['429'].headers['Retry-After']).toBeDefined()
+    const page = document.paths['/products'].get.parameters.find((p: Node) => p.name === 'page')
+    expect(page).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', default: 1 } })
+  })
+
+  test('has no dangling $ref and no Elysia-only keywords', () => {
+    const refs: string[] = []
+    const strays: string[] = []
+    const walk = (node: unknown, at: string) => {
+      if (typeof node !== 'object' || node === null) return
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'example' || key === 'examples') continue
+        if (key === '$ref') refs.push(value as string)
+        if ((key === 'error' || key === '$id') && !at.endsWith('/properties')) strays.push(`${at}/${key}`)
+        walk(value, `${at}/${key}`)
+      }
+    }
+    walk(document, '#')
+    expect(refs.filter((ref) => resolveRef(ref) === undefined)).toEqual([])
+    expect(strays).toEqual([])
+  })
+
+  test('has examples for the main bodies, and each one fits the schema the route validates with', () => {
+    let checked = 0
+    for (const route of app.routes) {
+      const operation = document.paths[toDocumentPath(route.path)]?.[route.method.toLowerCase()]
+      if (!operation) continue
+      const where = `${route.method} ${route.path}`
+      const body = route.hooks.body as TSchema | undefined
+      if (body) {
+        for (const media of Object.values(operation.requestBody.content as Node)) {
+          expect(media.example, `${where} request`).toBeDefined()
+          expect(TypeCompiler.Compile(body).Check(media.example), `${where} request example`).toBe(true)
+          checked++
+        }
+      }
+      const responses = (route.hooks.response ?? {}) as Record<string, TSchema>
+      for (const [status, schema] of Object.entries(responses)) {
+        const media = Object.values((operation.responses[status]?.content ?? {}) as Node)[0]
+        if (!media || Number(status) === 204) continue
+        expect(media.example, `${where} ${status}`).toBeDefined()
+        expect(TypeCompiler.Compile(schema).Check(media.example), `${where} ${status} example`).toBe(true)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(50)
+  })
+})
+
+describe('the docs pages', () => {
+  test('/docs answers 301 to /swagger', async () => {
+    const reply = await client.get('/docs')
+    expect(reply.status).toBe(301)
+    expect(reply.headers.get('location')).toBe('/swagger')
+  })
+
+  test('Swagger UI loads its script and styles from the service, with the OAuth2 settings', async () => {
+    const reply = await client.get('/swagger')
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(reply.body).toContain(`<script src="${ASSETS.swaggerJs}">`)
+    expect(reply.body).toContain(`<link rel="stylesheet" href="${ASSETS.swaggerCss}">`)
+    expect(reply.body).toContain('"url":"/swagger/json"')
+    expect(reply.body).toContain('"persistAuthorization":true')
+    expect(reply.body).toContain('"validatorUrl":null')
+    expect(reply.body).not.toMatch(/(src|href)="(https?:)?\/\//)
+  })
+
+  test('ReDoc loads its bundle from the service and reads /swagger/json', async () => {
+    const reply = await client.get('/redoc')
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(reply.body).toContain('<redoc spec-url="/swagger/json"')
+    expect(reply.body).toContain(`<script src="${ASSETS.redocJs}">`)
+    expect(reply.body).not.toMatch(/(src|href)="(https?:)?\/\//)
+  })
+
+  for (const [name, url] of Object.entries(ASSETS)) {
+    test(`${name} is served with its content type and a long cache lifetime, gzipped on request`, async () => {
+      const plain = await app.handle(new Request(`http://localhost${url}`))
+      expect(plain.status).toBe(200)
+      expect(plain.headers.get('content-type')).toStartWith(
+        url.endsWith('.css') ? 'text/css' : 'text/javascript',
+      )
+      expect(plain.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+      const bytes = new Uint8Array(await plain.arrayBuffer())
+      expect(bytes.length).toBeGreaterThan(100_000)
+      const gzipped = await app.handle(
+        new Request(`http://localhost${url}`, { headers: { 'accept-encoding': 'gzip, br' } }),
+      )
+      expect(gzipped.headers.get('content-encoding')).toBe('gzip')
+      expect(Bun.gunzipSync(new Uint8Array(await gzipped.arrayBuffer()))).toEqual(bytes)
+    })
+  }
+})
