@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cors } from '../src/http/cors'
 import type { Store } from '../src/store/types'
 import { testApp } from './support/app'
-import { STORE_KINDS } from './support/stores'
+import { STORE_KINDS, type StoreKind } from './support/stores'
 
 const EXPOSED = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate']
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id']
@@ -10,7 +10,7 @@ const APP_ORIGIN = 'https://app.example.com'
 
 let store: Store
 beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') ?? STORE_KINDS[0])!.open()
+  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
 })
 afterAll(() => store.close())
 

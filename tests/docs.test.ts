@@ -7,7 +7,7 @@ import { ASSETS, DOCS_PATHS } from '../src/http/docs'
 import { toDocumentPath } from '../src/http/openapi'
 import type { Store } from '../src/store/types'
 import { type Client, testApp } from './support/app'
-import { STORE_KINDS } from './support/stores'
+import { STORE_KINDS, type StoreKind } from './support/stores'
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON
 type Node = Record<string, any>
@@ -50,7 +50,7 @@ const resolveRef = (ref: string): Node =>
     .reduce((node: Node, key) => node?.[key], document)
 
 beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') ?? STORE_KINDS[0])!.open()
+  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
   ;({ app, client } = testApp(store))
   document = (await client.get('/swagger/json')).body
 })

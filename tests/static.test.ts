@@ -7,7 +7,7 @@ import { Elysia } from 'elysia'
 import { resolvePublicFile, staticFiles } from '../src/http/static'
 import type { Store } from '../src/store/types'
 import { type Client, testApp } from './support/app'
-import { STORE_KINDS } from './support/stores'
+import { STORE_KINDS, type StoreKind } from './support/stores'
 
 let store: Store
 let client: Client
@@ -15,7 +15,7 @@ let app: ReturnType<typeof testApp>['app']
 let temp: string
 
 beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') ?? STORE_KINDS[0])!.open()
+  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
   ;({ app, client } = testApp(store))
   // A folder with a secret next to the public one, and a symlink from inside to outside.
   temp = mkdtempSync(join(tmpdir(), 'mercado-static-'))
