@@ -91,3 +91,68 @@ for (const kind of STORE_KINDS) {
     })
   })
 }
+
+for (const kind of STORE_KINDS) {
+  // Two admins racing to remove each other: whichever request loses sees 409, or 403/401 when the
+  // winner already took its own admin rights away; either way one enabled admin must remain.
+  describe(`the last enabled admin under concurrency (${kind.name})`, () => {
+    let store: Store
+    let client: Client
+    let a: Account
+    let b: Account
+
+    beforeEach(async () => {
+      store = await kind.open()
+      ;({ client } = testApp(store))
+      ;[a, b] = await Promise.all([createAdmin(client), createAdmin(client)])
+    })
+    afterEach(() => store.close())
+
+    /** The enabled admins left, read with whichever admin token still works. */
+    async function enabledAdmins(): Promise<number> {
+      for (const admin of [a, b]) {
+        const reply = await client.get('/users?role=admin&disabled=false', { token: admin.token })
+        if (reply.status === 200) return reply.body.total
+      }
+      return 0
+    }
+
+    const succeeded = (replies: Array<{ status: number }>) => replies.filter((r) => r.status < 300).length
+
+    test('two admins demoting each other at once leave one enabled admin', async () => {
+      const replies = await Promise.all([
+        client.patch(`/users/${b.id}`, { token: a.token, body: { role: 'user' } }),
+        client.patch(`/users/${a.id}`, { token: b.token, body: { role: 'user' } }),
+      ])
+      expect(succeeded(replies)).toBe(1)
+      expect(await enabledAdmins()).toBe(1)
+    })
+
+    test('two admins disabling each other at once leave one enabled admin', async () => {
+      const replies = await Promise.all([
+        client.patch(`/users/${b.id}`, { token: a.token, body: { disabled: true } }),
+        client.patch(`/users/${a.id}`, { token: b.token, body: { disabled: true } }),
+      ])
+      expect(succeeded(replies)).toBe(1)
+      expect(await enabledAdmins()).toBe(1)
+    })
+
+    test('two admins disabling themselves at once leave one enabled admin', async () => {
+      const replies = await Promise.all([
+        client.patch(`/users/${a.id}`, { token: a.token, body: { disabled: true } }),
+        client.patch(`/users/${b.id}`, { token: b.token, body: { disabled: true } }),
+      ])
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 409])
+      expect(await enabledAdmins()).toBe(1)
+    })
+
+    test('two admins deleting each other at once leave one', async () => {
+      const replies = await Promise.all([
+        client.delete(`/users/${a.id}`, { token: b.token }),
+        client.delete(`/users/${b.id}`, { token: a.token }),
+      ])
+      expect(succeeded(replies)).toBe(1)
+      expect(await enabledAdmins()).toBe(1)
+    })
+  })
+}

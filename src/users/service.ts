@@ -45,8 +45,22 @@ function normalize<T extends { email?: string; fullName?: string }>(input: T): T
 
 const isEnabledAdmin = (u: Pick<UserRecord, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
 
+/** Runs async tasks one after another, in call order; a failed task does not stop the next. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve()
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task)
+    this.tail = result.catch(() => undefined)
+    return result
+  }
+}
+
 /** Accounts: creation, reads, admin changes and self-service, with the last-admin rule. */
 export class UserService {
+  /** Serializes the last-admin check with its write; see `keepOneAdmin`. */
+  private readonly adminChanges = new SerialQueue()
+
   constructor(
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
@@ -79,14 +93,21 @@ export class UserService {
 
   /** An admin's change to any user (`PUT` and `PATCH /users/{id}`). */
   async update(id: string, input: UserChangesInput, expectedVersion?: number): Promise<UserRecord> {
-    const current = await this.users.findById(id)
-    if (!current) throw notFound('user')
+    if (!(await this.users.findById(id))) throw notFound('user')
     const { password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) changes.passwordHash = await hashPassword(password)
-    if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes })) await this.keepOneAdmin()
-    const updated = await this.users.update(id, changes, expectedVersion)
-    if (!updated) throw notFound('user')
+    const write = async () => {
+      const current = await this.users.findById(id)
+      if (!current) throw notFound('user')
+      if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes })) await this.keepOneAdmin()
+      const updated = await this.users.update(id, changes, expectedVersion)
+      if (!updated) throw notFound('user')
+      return { current, updated }
+    }
+    // Only a change of role or disabled can remove an admin, so only those wait in line.
+    const touchesAdmin = changes.role !== undefined || changes.disabled !== undefined
+    const { current, updated } = touchesAdmin ? await this.adminChanges.run(write) : await write()
     if (password !== undefined || (changes.disabled && !current.disabled)) {
       await this.refreshTokens.revokeAllForUser(id, new Date())
     }
@@ -94,10 +115,12 @@ export class UserService {
   }
 
   async delete(id: string, expectedVersion?: number): Promise<void> {
-    const current = await this.users.findById(id)
-    if (!current) throw notFound('user')
-    if (isEnabledAdmin(current)) await this.keepOneAdmin()
-    if (!(await this.users.delete(id, expectedVersion))) throw notFound('user')
+    await this.adminChanges.run(async () => {
+      const current = await this.users.findById(id)
+      if (!current) throw notFound('user')
+      if (isEnabledAdmin(current)) await this.keepOneAdmin()
+      if (!(await this.users.delete(id, expectedVersion))) throw notFound('user')
+    })
     await this.refreshTokens.revokeAllForUser(id, new Date())
   }
 
@@ -142,9 +165,10 @@ export class UserService {
   }
 
   /**
-   * Refuses a change that would leave no enabled admin. Between this count and the write another
-   * admin could be demoted concurrently; neither store offers a cross-document transaction on
-   * FerretDB v1, and the window is one round trip of two admins acting at once.
+   * Refuses a change that would leave no enabled admin. Callers run the count and their write in
+   * `adminChanges`, so two admins demoting each other at once cannot both pass within one process.
+   * Across several instances the window between count and write remains: neither store offers a
+   * cross-document transaction on FerretDB v1, and it is one round trip of two admins acting at once.
    */
   private async keepOneAdmin(): Promise<void> {
     if ((await this.users.countEnabledAdmins()) <= 1) {
