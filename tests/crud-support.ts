@@ -8,6 +8,15 @@ export const UNKNOWN_ID = '0123456789abcdef01234567'
 /** Ids that are not 24 hex digits. */
 export const MALFORMED_IDS = ['123', 'zzzzzzzzzzzzzzzzzzzzzzzz', '0123456789abcdef012345678']
 
+/** Fields a client may never set on a user, with plausible values. */
+export const USER_FORBIDDEN_FIELDS: Array<[string, unknown]> = [
+  ['id', '0123456789abcdef01234567'],
+  ['createdAt', '2020-01-01T00:00:00.000Z'],
+  ['updatedAt', '2020-01-01T00:00:00.000Z'],
+  ['passwordHash', '$argon2id$v=19$m=65536,t=2,p=1$abc$def'],
+  ['ownerId', '0123456789abcdef01234567'],
+]
+
 let counter = 0
 
 /** A short string no other test uses, safe inside usernames, product names and tags. */
