@@ -94,13 +94,16 @@ const redocPage = () =>
 
 /**
  * A file shipped with the service. `file` comes from an `import ... with { type: 'file' }`, so the
- * compiled executable carries it. Read once, gzipped once on the first request that takes gzip.
+ * compiled executable carries it. Read (and `patch`ed) once, gzipped once on the first request
+ * that takes gzip.
  */
-function asset(file: string, contentType: string) {
+function asset(file: string, contentType: string, patch?: (text: string) => string) {
   let plain: Uint8Array<ArrayBuffer> | undefined
   let gzipped: Uint8Array<ArrayBuffer> | undefined
   return async ({ request }: { request: Request }) => {
-    plain ??= await Bun.file(file).bytes()
+    plain ??= patch
+      ? new TextEncoder().encode(patch(await Bun.file(file).text()))
+      : await Bun.file(file).bytes()
     const gzip = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')
     if (gzip) gzipped ??= Bun.gzipSync(plain)
     return new Response(gzip ? gzipped : plain, {
@@ -115,6 +118,11 @@ function asset(file: string, contentType: string) {
     })
   }
 }
+
+/** ReDoc's "API docs by Redocly" link shows a logo from Redocly's CDN; an empty image stays at home. */
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg'
+const EMPTY_SVG = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='0' height='0'/%3E"
+export const withoutCdnLogo = (bundle: string) => bundle.replaceAll(REDOC_CDN_LOGO, EMPTY_SVG)
 
 /**
  * Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`, `/docs`
@@ -132,7 +140,7 @@ export function docs() {
     .get(DOCS_PATHS.legacy, ({ redirect }) => redirect(DOCS_PATHS.swagger, 301), hidden)
     .get(ASSETS.swaggerJs, asset(swaggerBundle, 'text/javascript; charset=utf-8'), hidden)
     .get(ASSETS.swaggerCss, asset(swaggerCss, 'text/css; charset=utf-8'), hidden)
-    .get(ASSETS.redocJs, asset(redocBundle, 'text/javascript; charset=utf-8'), hidden)
+    .get(ASSETS.redocJs, asset(redocBundle, 'text/javascript; charset=utf-8', withoutCdnLogo), hidden)
     .get(
       DOCS_PATHS.document,
       ({ request }) => {

@@ -1,0 +1,226 @@
+/**
+ * The docs pages in a real browser (`bun run test:e2e`): starts the service on a free port with a
+ * fresh embedded store and an admin, then drives Debian's Chromium through Swagger UI (Authorize
+ * with the OAuth2 password flow, then GET /users/me) and ReDoc, and checks that no request left the
+ * service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
+ *
+ * Needs `/usr/bin/chromium` (`apt-get install chromium`); CHROMIUM_PATH overrides it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Browser, chromium, type Page } from 'playwright-core'
+
+const ROOT = join(import.meta.dir, '..')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ADMIN = { username: 'e2e_admin', email: 'e2e_admin@example.com', password: 'e2e-admin-password' }
+const STEP_TIMEOUT_MS = 20_000
+
+/** A TCP port that nothing listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+async function startService(port: number, dataDir: string) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  }
+  delete env.MONGODB_URI // the embedded store: this test is about the pages, not the database
+  const service = Bun.spawn(['bun', 'src/index.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (service.exitCode !== null)
+      throw new Error(`the service exited with ${service.exitCode} before it was up`)
+    const up = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) return { service, base }
+    await Bun.sleep(200)
+  }
+  service.kill()
+  throw new Error('the service did not answer /health within 30 s')
+}
+
+async function stopService(service: ReturnType<typeof Bun.spawn>) {
+  service.kill('SIGTERM')
+  const stopped = await Promise.race([service.exited.then(() => true), Bun.sleep(12_000).then(() => false)])
+  if (!stopped) service.kill('SIGKILL')
+}
+
+/** Swagger UI: Authorize with the password flow, then Try it out on GET /users/me. */
+async function swaggerAuthorizeAndCall(page: Page, base: string, shots: string): Promise<string> {
+  await page.goto(`${base}/swagger`)
+  await page.locator('.swagger-ui .info .title', { hasText: 'Mercado API' }).waitFor()
+
+  await page.locator('.auth-wrapper button.authorize').click()
+  const dialog = page.locator('.dialog-ux .modal-ux')
+  await dialog.waitFor()
+  const oauth = dialog.locator('.auth-container', { hasText: 'OAuth2Password' })
+  await oauth.locator('#oauth_username').fill(ADMIN.username)
+  await oauth.locator('#oauth_password').fill(ADMIN.password)
+  const [login] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/auth/login` && r.request().method() === 'POST'),
+    oauth.locator('button.authorize').click(),
+  ])
+  if (login.status() !== 200)
+    throw new Error(
+      `POST /auth/login from the Authorize dialog answered ${login.status()}: ${await login.text()}`,
+    )
+  await oauth.locator('button', { hasText: 'Logout' }).waitFor()
+  await page.screenshot({ path: join(shots, 'swagger-authorized.png') })
+  await dialog.locator('button.btn-done').first().click()
+  await dialog.waitFor({ state: 'detached' })
+
+  const operation = page.locator('#operations-users-getMe')
+  await operation.locator('.opblock-summary').first().click()
+  await operation.locator('button.try-out__btn').click()
+  const [me] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/users/me` && r.request().method() === 'GET'),
+    operation.locator('button.execute').click(),
+  ])
+  const authorization = (await me.request().allHeaders()).authorization ?? ''
+  if (!authorization.startsWith('Bearer '))
+    throw new Error(`GET /users/me was sent without a bearer token (${authorization || 'none'})`)
+  const shown = operation.locator('.live-responses-table .response', { hasText: ADMIN.username })
+  await shown.first().waitFor()
+  const status = (
+    await operation.locator('.live-responses-table .response .response-col_status').first().innerText()
+  ).trim()
+  if (status !== '200') throw new Error(`Swagger UI shows status ${status} for GET /users/me`)
+  await operation.scrollIntoViewIfNeeded()
+  const path = join(shots, 'swagger-users-me.png')
+  await page.screenshot({ path, fullPage: false })
+  return `GET /users/me answered 200 with "${ADMIN.username}"`
+}
+
+/** ReDoc: the page renders, lists the operations by summary, and opens one from the menu. */
+async function redocListsOperations(page: Page, base: string, shots: string): Promise<string> {
+  await page.goto(`${base}/redoc`)
+  await page.locator('h1', { hasText: 'Mercado API' }).first().waitFor()
+  const summaries = [
+    'Log in (OAuth2 password grant)',
+    'Your own account',
+    'List products',
+    'Create a product',
+  ]
+  for (const summary of summaries) {
+    await page.locator('h2', { hasText: summary }).first().waitFor()
+  }
+  await page.locator('li[data-item-id="tag/auth"] > label').click()
+  await page.locator('li[data-item-id="tag/auth/operation/login"] > label').click()
+  await page.locator('text=application/x-www-form-urlencoded').first().waitFor()
+  await page.screenshot({ path: join(shots, 'redoc.png') })
+  return `lists ${summaries.map((s) => `"${s}"`).join(', ')}`
+}
+
+async function main(): Promise<number> {
+  const shots = mkdtempSync(join(tmpdir(), 'mercado-e2e-shots-'))
+  const dataDir = mkdtempSync(join(tmpdir(), 'mercado-e2e-data-'))
+  const port = await freePort()
+  const { service, base } = await startService(port, dataDir)
+  const serviceOrigin = new URL(base).origin
+  const offsite: string[] = []
+  const problems: string[] = []
+  let browser: Browser | undefined
+  let passed = 0
+  let failed = 0
+
+  const check = async (name: string, run: () => Promise<string>) => {
+    try {
+      const note = await run()
+      passed++
+      console.log(`ok   ${name}: ${note}`)
+    } catch (error) {
+      failed++
+      console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    context.setDefaultTimeout(STEP_TIMEOUT_MS)
+    // Anything bound elsewhere is recorded and refused, so that a CDN link fails fast and loudly.
+    await context.route(
+      (url) => url.origin !== serviceOrigin && /^(https?|wss?):$/.test(url.protocol),
+      (route) => {
+        offsite.push(route.request().url())
+        return route.abort()
+      },
+    )
+    context.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.origin !== serviceOrigin && !['data:', 'blob:'].includes(url.protocol))
+        offsite.push(request.url())
+    })
+    const page = await context.newPage()
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+    })
+
+    await check('Swagger UI: Authorize (OAuth2 password flow), then Try it out on GET /users/me', () =>
+      swaggerAuthorizeAndCall(page, base, shots),
+    )
+    await check('ReDoc: renders the document and lists its operations', () =>
+      redocListsOperations(page, base, shots),
+    )
+    await check('No request went to any host but the service', async () => {
+      if (offsite.length > 0) throw new Error([...new Set(offsite)].join(', '))
+      return `every request went to ${serviceOrigin}`
+    })
+  } finally {
+    await browser?.close()
+    await stopService(service)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+
+  for (const problem of problems) console.log(`note ${problem}`)
+  console.log(`screenshots: ${shots}`)
+  for (const name of ['swagger-authorized.png', 'swagger-users-me.png', 'redoc.png']) {
+    if (await Bun.file(join(shots, name)).exists()) console.log(`  ${join(shots, name)}`)
+  }
+  console.log(`${passed} passed, ${failed} failed`)
+  return failed === 0 ? 0 : 1
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error)
+    console.log('0 passed, 1 failed')
+    process.exit(1)
+  },
+)
