@@ -103,9 +103,8 @@ async function swaggerAuthorizeAndCall(page: Page, base: string, shots: string):
     throw new Error(`GET /users/me was sent without a bearer token (${authorization || 'none'})`)
   const shown = operation.locator('.live-responses-table .response', { hasText: ADMIN.username })
   await shown.first().waitFor()
-  const status = (
-    await operation.locator('.live-responses-table .response .response-col_status').first().innerText()
-  ).trim()
+  const statusCell = operation.locator('.live-responses-table .response .response-col_status').first()
+  const status = ((await statusCell.textContent()) ?? '').trim()
   if (status !== '200') throw new Error(`Swagger UI shows status ${status} for GET /users/me`)
   await operation.scrollIntoViewIfNeeded()
   const path = join(shots, 'swagger-users-me.png')
