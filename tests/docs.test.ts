@@ -4,7 +4,7 @@ import type { TSchema } from 'elysia'
 import { TypeCompiler } from 'elysia/type-system'
 import { version } from '../package.json'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
-import { toDocumentPath } from '../src/http/openapi'
+import { buildOpenApiDocument, toDocumentPath } from '../src/http/openapi'
 import type { Store } from '../src/store/types'
 import { type Client, testApp } from './support/app'
 import { STORE_KINDS, type StoreKind } from './support/stores'
@@ -73,6 +73,23 @@ describe('the OpenAPI document', () => {
     expect(result.errors ?? []).toEqual([])
     expect(result.valid).toBe(true)
     expect(document.openapi).toStartWith('3.1.')
+  })
+
+  test('shares each titled schema under one name, without clashes', () => {
+    const { warnings } = buildOpenApiDocument(app, { title: 'Mercado API', version })
+    expect(warnings).toEqual([])
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'Problem',
+        'OAuthError',
+        'User',
+        'UserPage',
+        'Product',
+        'ProductPage',
+        'TokenResponse',
+        'LoginForm',
+      ]),
+    )
   })
 
   test('names the service, its version and the security schemes', () => {
