@@ -5,7 +5,7 @@ import { AuthService } from './auth/service'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
-import { httpConventions } from './http/conventions'
+import { bodyLimit, httpConventions } from './http/conventions'
 import { cors } from './http/cors'
 import { docs } from './http/docs'
 import type { Logger } from './http/log'
@@ -52,8 +52,10 @@ export function createApp(deps: AppDeps) {
   let routes: RouteTable = []
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
-    .use(httpConventions({ logger, bodyLimit: config.bodyLimit, routes: () => routes }))
+    .use(httpConventions({ logger, routes: () => routes }))
+    // CORS before the body limit, so that a browser can read the 413 too.
     .use(cors(config.corsOrigins))
+    .use(bodyLimit(config.bodyLimit))
     .use(docs())
     .use(staticFiles())
     .use(serviceRoutes(store))

@@ -110,6 +110,25 @@ function jwtSecret(env: Config['env'], value: string | undefined, dataDir: strin
   return secret
 }
 
+/** `CORS_ORIGINS`: `*`, or exact origins such as `https://app.example.com` (a trailing / is dropped). */
+function corsOrigins(value: string): string[] {
+  const entries = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+  if (entries.includes('*')) return ['*']
+  return entries.map((entry) => {
+    let url: URL | undefined
+    try {
+      url = new URL(entry)
+    } catch {}
+    if (!url || url.origin === 'null' || url.pathname !== '/' || url.search || url.hash) {
+      throw new ConfigError('CORS_ORIGINS', `"${entry}" is not an origin such as https://app.example.com`)
+    }
+    return url.origin
+  })
+}
+
 function admin(env: Record<string, string | undefined>): Config['admin'] {
   const username = env.ADMIN_USERNAME
   const email = env.ADMIN_EMAIL
@@ -159,10 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
     refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
     bodyLimit: parseSize('BODY_LIMIT', env.BODY_LIMIT || '1mb'),
-    corsOrigins: (env.CORS_ORIGINS ?? corsDefault)
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    corsOrigins: corsOrigins(env.CORS_ORIGINS ?? corsDefault),
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES || '5', 1, 1000),
     loginWindow: parseDuration('LOGIN_WINDOW', env.LOGIN_WINDOW || '15m'),
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { cors } from '../src/http/cors'
 import type { Store } from '../src/store/types'
-import { testApp } from './support/app'
+import { testApp, testConfig } from './support/app'
 import { STORE_KINDS, type StoreKind } from './support/stores'
 
 const EXPOSED = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate']
@@ -141,7 +140,31 @@ describe('CORS with CORS_ORIGINS empty (the production default)', () => {
   })
 })
 
-test('an entry of CORS_ORIGINS that is not an origin is refused when the app is built', () => {
-  expect(() => cors(['app.example.com'])).toThrow('CORS_ORIGINS')
-  expect(() => cors(['https://app.example.com/path'])).toThrow('CORS_ORIGINS')
+test('an entry of CORS_ORIGINS that is not an origin is refused at start', () => {
+  expect(() => testConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow('CORS_ORIGINS')
+  expect(() => testConfig({ CORS_ORIGINS: 'https://app.example.com/path' })).toThrow('CORS_ORIGINS')
+  expect(testConfig({ CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173' }).corsOrigins).toEqual(
+    ['https://app.example.com', 'http://localhost:5173'],
+  )
+})
+
+test('a 413 and a preflight carry CORS headers and a request id, so a browser can read them', async () => {
+  const { app } = testApp(store, { CORS_ORIGINS: APP_ORIGIN, BODY_LIMIT: '16' })
+  const tooLarge = await app.handle(
+    new Request('http://localhost/products', {
+      method: 'POST',
+      headers: { origin: APP_ORIGIN, 'content-type': 'application/json', 'content-length': '64' },
+      body: 'x'.repeat(64),
+    }),
+  )
+  expect(tooLarge.status).toBe(413)
+  expect(tooLarge.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN)
+  const preflight = await app.handle(
+    new Request('http://localhost/products', {
+      method: 'OPTIONS',
+      headers: { origin: APP_ORIGIN, 'access-control-request-method': 'POST' },
+    }),
+  )
+  expect(preflight.status).toBe(204)
+  expect(preflight.headers.get('x-request-id')).toBeTruthy()
 })

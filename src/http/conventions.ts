@@ -7,8 +7,6 @@ import { compileRouteTable, type RouteTable } from './routes'
 
 export interface ConventionsOptions {
   logger: Logger
-  /** Bytes; larger bodies get 413. */
-  bodyLimit: number
   /** All routes of the finished app, for 405 and `Allow`; read lazily. */
   routes: () => RouteTable
 }
@@ -57,9 +55,9 @@ function validationErrors(error: Readonly<ValidationError>): FieldError[] {
 
 /**
  * The HTTP conventions of SPEC section 2 as one plugin: request ids, the access log, the body
- * limit, and every error (ours, the store's and Elysia's) as problem details.
+ * and every error (ours, the store's and Elysia's) as problem details.
  */
-export function httpConventions({ logger, bodyLimit, routes }: ConventionsOptions) {
+export function httpConventions({ logger, routes }: ConventionsOptions) {
   const state = new WeakMap<Request, RequestState>()
   // Routes are fixed once the app is built; compile them at the first 404.
   let methodsAt: ((path: string) => string[]) | undefined
@@ -70,18 +68,6 @@ export function httpConventions({ logger, bodyLimit, routes }: ConventionsOption
       const id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
       state.set(request, { id, start: performance.now() })
       set.headers['x-request-id'] = id
-      const length = Number(request.headers.get('content-length') ?? 0)
-      if (length > bodyLimit) {
-        set.status = 413
-        return problemResponse(
-          413,
-          `the body is larger than the limit of ${bodyLimit} bytes`,
-          pathOf(request),
-          {
-            headers: { connection: 'close' },
-          },
-        )
-      }
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const instance = pathOf(request)
@@ -163,6 +149,20 @@ const oauthRequests = new WeakSet<Request>()
 
 /** Makes validation errors of this request OAuth2 `invalid_request` errors instead of problems. */
 export const markOAuthRequest = (request: Request) => void oauthRequests.add(request)
+
+/**
+ * 413 for a body over `limit` bytes, told by its `Content-Length` before it is read. Bodies sent
+ * without one (chunked) are cut at the same size by Bun's `maxRequestBodySize` (see index.ts).
+ */
+export function bodyLimit(limit: number) {
+  return new Elysia({ name: 'body-limit', seed: limit }).onRequest(({ request, set }) => {
+    if (Number(request.headers.get('content-length') ?? 0) <= limit) return
+    set.status = 413
+    return problemResponse(413, `the body is larger than the limit of ${limit} bytes`, pathOf(request), {
+      headers: { connection: 'close' },
+    })
+  })
+}
 
 /** An RFC 6749 section 5.2 error response. */
 export function oauthErrorResponse(error: OAuthError): Response {

@@ -14,12 +14,15 @@ export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T
 
 /** `page` and `limit` of every list, with their bounds and defaults (SPEC section 2). */
 export const PAGE_LIMIT_MAX = 100
+/** Far past any real list; keeps offsets within what both engines take. */
+export const PAGE_MAX = 1_000_000
 export const pagingQuery = {
   page: t.Integer({
     title: 'page',
     minimum: 1,
+    maximum: PAGE_MAX,
     default: 1,
-    error: 'must be an integer from 1',
+    error: `must be an integer from 1 to ${PAGE_MAX}`,
     description: 'Page number, from 1',
   }),
   limit: t.Integer({

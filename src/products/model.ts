@@ -100,6 +100,7 @@ export const ProductListQuery = t.Object(
         minimum: 0,
         maximum: PRICE_MAX,
         error: `must be a number from 0 to ${PRICE_MAX}`,
+        description: 'Lowest price, inclusive; greater than maxPrice is a 422',
       }),
     ),
     maxPrice: t.Optional(
@@ -108,6 +109,7 @@ export const ProductListQuery = t.Object(
         minimum: 0,
         maximum: PRICE_MAX,
         error: `must be a number from 0 to ${PRICE_MAX}`,
+        description: 'Highest price, inclusive',
       }),
     ),
     inStock: t.Optional(
