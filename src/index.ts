@@ -30,6 +30,9 @@ async function main() {
   if (config.admin) {
     const created = await app.services.users.ensureAdmin(config.admin)
     if (created) logger.info('created the first admin', { username: created.username })
+    else if ((await store.users.countEnabledAdmins()) === 0) {
+      logger.warn('ADMIN_USERNAME or ADMIN_EMAIL belongs to an existing account that is not an enabled admin')
+    }
   }
 
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.bodyLimit })

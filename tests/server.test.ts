@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'bun'
+import { createSqliteStore } from '../src/store/sqlite'
 import { newAccount } from './support/app'
 import { startServer } from './support/server'
 
@@ -120,6 +121,33 @@ describe('server process', () => {
       expect(users.status).toBe(200)
     } finally {
       await server.stop()
+    }
+  })
+
+  test('ADMIN_* naming an account that is no longer an admin does not stop the start', async () => {
+    const admin = newAccount()
+    const env = {
+      DATA_DIR: dataDir(),
+      ADMIN_USERNAME: admin.username,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    }
+    expect(await (await startServer(env)).stop()).toBe(0)
+    // Demoted behind the service's back: no enabled admin is left, and the name is taken.
+    const store = createSqliteStore({ path: join(env.DATA_DIR, 'mercado.sqlite') })
+    const user = await store.users.findByLogin(admin.username)
+    await store.users.update(user?.id ?? '', { role: 'user' })
+    await store.close()
+
+    const restarted = await startServer(env)
+    try {
+      expect((await fetch(`${restarted.url}/ready`)).status).toBe(200)
+      await Bun.sleep(50)
+      expect(restarted.logs.some((l) => l.level === 'warn' && String(l.msg).includes('ADMIN_USERNAME'))).toBe(
+        true,
+      )
+    } finally {
+      expect(await restarted.stop()).toBe(0)
     }
   })
 

@@ -1,5 +1,6 @@
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import { conflict, forbidden, HttpError, notFound } from '../http/errors'
+import { ConflictError } from '../store/errors'
 import type {
   NewUser,
   Page,
@@ -161,7 +162,14 @@ export class UserService {
     password: string
   }): Promise<UserRecord | null> {
     if ((await this.users.countEnabledAdmins()) > 0) return null
-    return this.create({ ...admin, role: 'admin' })
+    try {
+      return await this.create({ ...admin, role: 'admin' })
+    } catch (error) {
+      // Another instance starting at the same moment created it, or the name belongs to a user
+      // who is not an enabled admin: either way there is nothing to create, and start-up goes on.
+      if (error instanceof ConflictError) return null
+      throw error
+    }
   }
 
   /**
