@@ -2,7 +2,7 @@ import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
 import { JSON_TYPE, markOAuthRequest } from '../http/conventions'
 import { HttpError, OAuthError } from '../http/errors'
-import { etagOf } from '../http/etag'
+import { markCreated } from '../http/etag'
 import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
 import { problems } from '../http/schemas'
 import { Register, toUser, User } from '../users/model'
@@ -60,9 +60,7 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
       '/register',
       async ({ body, set }) => {
         const user = await users.create(body)
-        set.status = 201
-        set.headers.location = `/users/${user.id}`
-        set.headers.etag = etagOf(user.version)
+        markCreated(set, `/users/${user.id}`, user.version)
         return toUser(user)
       },
       {

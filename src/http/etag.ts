@@ -1,3 +1,4 @@
+import type { Context } from 'elysia'
 import { preconditionFailed } from './errors'
 
 /** The strong ETag of a resource version. */
@@ -24,4 +25,28 @@ export function notModified(ifNoneMatch: string | undefined | null, version: num
     const v = tag.trim()
     return v === '*' || v === etag || v === `W/${etag}`
   })
+}
+
+type ResponseSet = Context['set']
+
+/**
+ * Puts the current ETag on the response; true when `If-None-Match` already names it, in which case
+ * the status is 304 and the caller answers with no body.
+ */
+export function answeredFromCache(
+  set: ResponseSet,
+  ifNoneMatch: string | undefined,
+  version: number,
+): boolean {
+  set.headers.etag = etagOf(version)
+  if (!notModified(ifNoneMatch, version)) return false
+  set.status = 304
+  return true
+}
+
+/** A created resource's answer: 201, `Location` and its first ETag. */
+export function markCreated(set: ResponseSet, location: string, version: number): void {
+  set.status = 201
+  set.headers.location = location
+  set.headers.etag = etagOf(version)
 }

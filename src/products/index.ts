@@ -1,8 +1,10 @@
+import type { Context } from 'elysia'
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
-import { etagOf, notModified, requiredVersion } from '../http/etag'
+import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { ProductSortField } from '../store/types'
+import type { Actor } from '../users/service'
 import {
   CreateProduct,
   PatchProduct,
@@ -12,13 +14,32 @@ import {
   ReplaceProduct,
   toProduct,
 } from './model'
-import type { ProductService } from './service'
+import type { ProductInput, ProductService } from './service'
+
+interface ChangeContext {
+  user: Actor
+  params: { id: string }
+  body: ProductInput
+  headers: { 'if-match'?: string }
+  set: Context['set']
+}
 
 const writeResponses = { 200: Product, ...problems(401, 403, 404, 409, 412, 415, 422) }
 
 /** `/products`: public reads; writes by signed-in users, changes by the owner or an admin. */
-export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) =>
-  new Elysia({ prefix: '/products', tags: ['products'] })
+export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) => {
+  /** `PUT` and `PATCH` differ only in the body they take. */
+  const change = async ({ user, params, body, headers, set }: ChangeContext) => {
+    const product = await products.update(
+      user,
+      params.id.toLowerCase(),
+      body,
+      requiredVersion(headers['if-match']),
+    )
+    set.headers.etag = etagOf(product.version)
+    return toProduct(product)
+  }
+  return new Elysia({ prefix: '/products', tags: ['products'] })
     .use(auth)
     .get(
       '',
@@ -41,11 +62,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       '/:id',
       async ({ params, headers, set }) => {
         const product = await products.get(params.id.toLowerCase())
-        set.headers.etag = etagOf(product.version)
-        if (notModified(headers['if-none-match'], product.version)) {
-          set.status = 304
-          return
-        }
+        if (answeredFromCache(set, headers['if-none-match'], product.version)) return
         return toProduct(product)
       },
       {
@@ -61,9 +78,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       '',
       async ({ user, body, set }) => {
         const product = await products.create(user, body)
-        set.status = 201
-        set.headers.location = `/products/${product.id}`
-        set.headers.etag = etagOf(product.version)
+        markCreated(set, `/products/${product.id}`, product.version)
         return toProduct(product)
       },
       {
@@ -78,42 +93,24 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
         },
       },
     )
-    .put(
-      '/:id',
-      async ({ user, params, body, headers, set }) => {
-        const id = params.id.toLowerCase()
-        const product = await products.update(user, id, body, requiredVersion(headers['if-match']))
-        set.headers.etag = etagOf(product.version)
-        return toProduct(product)
-      },
-      {
-        auth: true,
-        parse: 'json',
-        params: IdParams,
-        headers: ifMatchHeaders,
-        body: ReplaceProduct,
-        response: writeResponses,
-        detail: { summary: 'Replace a product (owner or admin)', operationId: 'replaceProduct' },
-      },
-    )
-    .patch(
-      '/:id',
-      async ({ user, params, body, headers, set }) => {
-        const id = params.id.toLowerCase()
-        const product = await products.update(user, id, body, requiredVersion(headers['if-match']))
-        set.headers.etag = etagOf(product.version)
-        return toProduct(product)
-      },
-      {
-        auth: true,
-        parse: 'json',
-        params: IdParams,
-        headers: ifMatchHeaders,
-        body: PatchProduct,
-        response: writeResponses,
-        detail: { summary: 'Change a product (owner or admin)', operationId: 'updateProduct' },
-      },
-    )
+    .put('/:id', change, {
+      auth: true,
+      parse: 'json',
+      params: IdParams,
+      headers: ifMatchHeaders,
+      body: ReplaceProduct,
+      response: writeResponses,
+      detail: { summary: 'Replace a product (owner or admin)', operationId: 'replaceProduct' },
+    })
+    .patch('/:id', change, {
+      auth: true,
+      parse: 'json',
+      params: IdParams,
+      headers: ifMatchHeaders,
+      body: PatchProduct,
+      response: writeResponses,
+      detail: { summary: 'Change a product (owner or admin)', operationId: 'updateProduct' },
+    })
     .delete(
       '/:id',
       async ({ user, params, headers, set }) => {
@@ -128,3 +125,4 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
         detail: { summary: 'Delete a product (owner or admin)', operationId: 'deleteProduct' },
       },
     )
+}

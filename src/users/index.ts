@@ -1,28 +1,37 @@
-import { Elysia, t } from 'elysia'
+import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
-import { etagOf, notModified, requiredVersion } from '../http/etag'
+import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { UserSortField } from '../store/types'
 import { CreateUser, PatchMe, PatchUser, ReplaceUser, toUser, User, UserListQuery, UserPage } from './model'
-import type { UserService } from './service'
+import type { UserChangesInput, UserService } from './service'
 
 const ifNoneMatch = t.Object({
   'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })),
 })
 const mine = { 304: t.Void(), ...problems(401, 403, 404) }
 
+interface ChangeContext {
+  params: { id: string }
+  body: UserChangesInput
+  headers: { 'if-match'?: string }
+  set: Context['set']
+}
+
 /** `/users`: self-service under `/users/me`, everything else for admins. */
-export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugin>) =>
-  new Elysia({ prefix: '/users', tags: ['users'] })
+export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugin>) => {
+  /** `PUT` and `PATCH /users/{id}` differ only in the body they take. */
+  const change = async ({ params, body, headers, set }: ChangeContext) => {
+    const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+    set.headers.etag = etagOf(updated.version)
+    return toUser(updated)
+  }
+  return new Elysia({ prefix: '/users', tags: ['users'] })
     .use(auth)
     .get(
       '/me',
       ({ user, set, headers }) => {
-        set.headers.etag = etagOf(user.version)
-        if (notModified(headers['if-none-match'], user.version)) {
-          set.status = 304
-          return
-        }
+        if (answeredFromCache(set, headers['if-none-match'], user.version)) return
         return toUser(user)
       },
       {
@@ -74,9 +83,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       '',
       async ({ body, set }) => {
         const user = await users.create(body)
-        set.status = 201
-        set.headers.location = `/users/${user.id}`
-        set.headers.etag = etagOf(user.version)
+        markCreated(set, `/users/${user.id}`, user.version)
         return toUser(user)
       },
       {
@@ -91,11 +98,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       '/:id',
       async ({ user, params, headers, set }) => {
         const found = await users.get(user, params.id.toLowerCase())
-        set.headers.etag = etagOf(found.version)
-        if (notModified(headers['if-none-match'], found.version)) {
-          set.status = 304
-          return
-        }
+        if (answeredFromCache(set, headers['if-none-match'], found.version)) return
         return toUser(found)
       },
       {
@@ -106,52 +109,28 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         detail: { summary: 'Read a user (admins, or the user itself)', operationId: 'getUser' },
       },
     )
-    .put(
-      '/:id',
-      async ({ params, body, headers, set }) => {
-        const updated = await users.update(
-          params.id.toLowerCase(),
-          body,
-          requiredVersion(headers['if-match']),
-        )
-        set.headers.etag = etagOf(updated.version)
-        return toUser(updated)
+    .put('/:id', change, {
+      auth: 'admin',
+      parse: 'json',
+      params: IdParams,
+      headers: ifMatchHeaders,
+      body: ReplaceUser,
+      response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+      detail: { summary: 'Replace a user', operationId: 'replaceUser' },
+    })
+    .patch('/:id', change, {
+      auth: 'admin',
+      parse: 'json',
+      params: IdParams,
+      headers: ifMatchHeaders,
+      body: PatchUser,
+      response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+      detail: {
+        summary: 'Change a user',
+        operationId: 'updateUser',
+        description: "A new `password` or `disabled: true` also revokes all of the user's refresh tokens.",
       },
-      {
-        auth: 'admin',
-        parse: 'json',
-        params: IdParams,
-        headers: ifMatchHeaders,
-        body: ReplaceUser,
-        response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
-        detail: { summary: 'Replace a user', operationId: 'replaceUser' },
-      },
-    )
-    .patch(
-      '/:id',
-      async ({ params, body, headers, set }) => {
-        const updated = await users.update(
-          params.id.toLowerCase(),
-          body,
-          requiredVersion(headers['if-match']),
-        )
-        set.headers.etag = etagOf(updated.version)
-        return toUser(updated)
-      },
-      {
-        auth: 'admin',
-        parse: 'json',
-        params: IdParams,
-        headers: ifMatchHeaders,
-        body: PatchUser,
-        response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
-        detail: {
-          summary: 'Change a user',
-          operationId: 'updateUser',
-          description: "A new `password` or `disabled: true` also revokes all of the user's refresh tokens.",
-        },
-      },
-    )
+    })
     .delete(
       '/:id',
       async ({ params, headers, set }) => {
@@ -170,3 +149,4 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         },
       },
     )
+}
