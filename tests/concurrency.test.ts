@@ -1,8 +1,8 @@
 /** ETags, conditional requests and races on users and products (SPEC section 2, Concurrency). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { createProduct, etagOf, expectProblem, unique } from './crud-support'
 import { type Account, type Client, createAdmin, newAccount, registerUser, testApp } from './support/app'
+import { createProduct, etagOf, expectProblem, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 /** Racing requests hash passwords and hit the store at once; give them room. */

@@ -1,8 +1,8 @@
 /** `GET /products`: public list with paging, filters, sort and literal search (SPEC sections 2, 6). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { createProduct, expectJson, expectProblem, type ProductFields, unique } from './crud-support'
 import { type Account, type Client, registerUser, testApp } from './support/app'
+import { createProduct, expectJson, expectProblem, type ProductFields, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

@@ -1,8 +1,8 @@
 /** `POST /products` and `GET /products/{id}`: creation, normalisation and validation (SPEC sections 2, 3, 6). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { etagOf, expectJson, expectProblem, MALFORMED_IDS, UNKNOWN_ID, unique } from './crud-support'
 import { type Account, type Client, registerUser, testApp } from './support/app'
+import { etagOf, expectJson, expectProblem, MALFORMED_IDS, UNKNOWN_ID, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

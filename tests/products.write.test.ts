@@ -1,8 +1,8 @@
 /** `PUT`, `PATCH` and `DELETE /products/{id}`: changes by the owner or an admin only (SPEC sections 2, 6). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { createProduct, etagOf, expectJson, expectProblem, UNKNOWN_ID, unique } from './crud-support'
 import { type Account, type Client, createAdmin, registerUser, testApp } from './support/app'
+import { createProduct, etagOf, expectJson, expectProblem, UNKNOWN_ID, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 /** Fields a client may never set on a product. */

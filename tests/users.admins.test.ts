@@ -1,8 +1,8 @@
 /** The last enabled admin cannot be removed, disabled or demoted (SPEC section 5). */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { expectProblem } from './crud-support'
 import { type Account, type Client, createAdmin, testApp } from './support/app'
+import { expectProblem } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

@@ -1,8 +1,8 @@
 /** `GET /users`: admin-only list with paging, filters, sort and literal search (SPEC sections 2, 5). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { expectJson, expectNoSecrets, expectProblem, unique } from './crud-support'
 import { type Account, type Client, createAdmin, newAccount, registerUser, testApp } from './support/app'
+import { expectJson, expectNoSecrets, expectProblem, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

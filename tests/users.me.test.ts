@@ -1,8 +1,8 @@
 /** `/users/me`: self-service reads and changes (SPEC section 5). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
-import { etagOf, expectJson, expectNoSecrets, expectProblem, unique } from './crud-support'
 import { type Client, createAdmin, login, newAccount, registerUser, testApp } from './support/app'
+import { etagOf, expectJson, expectNoSecrets, expectProblem, unique } from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

@@ -2,15 +2,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
 import {
-  etagOf,
-  expectJson,
-  expectNoSecrets,
-  expectProblem,
-  UNKNOWN_ID,
-  USER_FORBIDDEN_FIELDS,
-  unique,
-} from './crud-support'
-import {
   type Account,
   type Client,
   createAdmin,
@@ -19,6 +10,15 @@ import {
   registerUser,
   testApp,
 } from './support/app'
+import {
+  etagOf,
+  expectJson,
+  expectNoSecrets,
+  expectProblem,
+  UNKNOWN_ID,
+  USER_FORBIDDEN_FIELDS,
+  unique,
+} from './support/crud'
 import { STORE_KINDS } from './support/stores'
 
 for (const kind of STORE_KINDS) {

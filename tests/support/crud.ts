@@ -1,6 +1,6 @@
 /** Assertions and factories shared by the users and products HTTP suites. */
 import { expect } from 'bun:test'
-import type { Client, Reply } from './support/app'
+import type { Client, Reply } from './app'
 
 /** A well-formed id that names nothing in any store. */
 export const UNKNOWN_ID = '0123456789abcdef01234567'
