@@ -56,6 +56,35 @@ for (const kind of STORE_KINDS) {
       expect((await attempt(user.email.toUpperCase(), user.password, from)).status).toBe(429)
     })
 
+    test('attempts sent all at once count too', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      const burst = await Promise.all(
+        Array.from({ length: MAX * 3 }, () => attempt(user.username, 'wrong-password', from)),
+      )
+      const statuses = burst.map((r) => r.status)
+      const guessed = statuses.filter((s) => s === 400).length
+      expect(guessed).toBeLessThanOrEqual(MAX)
+      expect(statuses.filter((s) => s !== 400 && s !== 429)).toEqual([])
+      // Whatever the burst got checked, the account allows MAX wrong guesses in all.
+      for (let i = guessed; i < MAX; i++) {
+        expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
+      }
+      expect((await attempt(user.username, user.password, from)).status).toBe(429)
+    })
+
+    test('another spelling of the same account does not reset its count', async () => {
+      const user = await registerUser(client)
+      const from = nextAddress()
+      const spellings = [user.username, ` ${user.email} `, user.username.toUpperCase()]
+      for (let i = 0; i < MAX; i++) {
+        expect(
+          (await attempt(spellings[i % spellings.length] as string, 'wrong-password', from)).status,
+        ).toBe(400)
+      }
+      expect((await attempt(user.email, user.password, from)).status).toBe(429)
+    })
+
     test('successful logins do not count', async () => {
       const user = await registerUser(client)
       const from = nextAddress()

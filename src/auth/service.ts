@@ -28,13 +28,13 @@ export class AuthService {
 
   /** The password grant. `login` is a username or an email; `address` the client's. */
   async login(login: string, password: string, address: string): Promise<TokenPair> {
-    await this.throttle.check(login, address)
-    const user = await this.users.findByLogin(login.trim())
+    const name = login.trim().toLowerCase()
+    const user = await this.users.findByLogin(name)
+    // One counter per account, whichever of its names is typed; unknown names count by name.
+    const attempt = await this.throttle.begin(user ? `user:${user.id}` : `name:${name}`, address)
     // Unknown users are verified against a dummy hash: same time, same answer as a wrong password.
-    if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
-      await this.throttle.recordFailure(login, address)
-      throw invalidGrant(BAD_CREDENTIALS)
-    }
+    if (!(await verifyPassword(password, user?.passwordHash)) || !user) throw invalidGrant(BAD_CREDENTIALS)
+    await attempt.succeeded()
     if (user.disabled) throw invalidGrant('the account is disabled')
     return this.issue(user, crypto.randomUUID())
   }

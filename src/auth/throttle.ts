@@ -2,7 +2,7 @@ import { HttpError } from '../http/errors'
 import type { LoginAttemptRepository } from '../store/types'
 
 export interface ThrottleOptions {
-  /** Failures allowed per username and client address within the window. */
+  /** Failures allowed per account (or unknown name) and client address within the window. */
   maxFailures: number
   /** Seconds. */
   window: number
@@ -11,11 +11,20 @@ export interface ThrottleOptions {
 /** Failures one address may make across all usernames, as a multiple of `maxFailures` (SPEC 4.2). */
 const PER_ADDRESS_FACTOR = 4
 
+/** A login attempt under way; tell the throttle when its password was right. */
+export interface Attempt {
+  /** The password was right: the attempt does not count as a failure. */
+  succeeded(): Promise<void>
+}
+
 /**
  * Login throttling with counters in the store, so every instance of the service shares them.
- * Once a key has `maxFailures` failures in the window, every attempt under it gets 429 (even with
- * the right password) until its oldest failure leaves the window. Refused attempts are not
- * counted, so a locked-out user is let in again once the window has passed.
+ *
+ * An attempt is recorded as failed *before* its password is checked and forgotten if the password
+ * was right, so that attempts sent all at once count too (checking first and recording after would
+ * let any burst through). Once a key has more than `maxFailures` in the window, every attempt
+ * under it gets 429, even with the right password, until its oldest failure leaves the window.
+ * Refused attempts are forgotten, so hammering a locked account does not extend its lock.
  */
 export class LoginThrottle {
   constructor(
@@ -23,39 +32,38 @@ export class LoginThrottle {
     private readonly options: ThrottleOptions,
   ) {}
 
-  private keys(login: string, address: string) {
-    return { perUser: `u:${login.toLowerCase()}|${address}`, perAddress: `a:${address}` }
-  }
-
-  /** Throws 429 with `Retry-After` while either counter is over its limit. */
-  async check(login: string, address: string, now = new Date()): Promise<void> {
-    const { perUser, perAddress } = this.keys(login, address)
+  /**
+   * Starts an attempt on `account` (a user id, or the normalized name when no user has it) from
+   * `address`; throws 429 with `Retry-After` when the attempt is over a limit.
+   */
+  async begin(account: string, address: string): Promise<Attempt> {
+    const perAccount = `${account}|${address}`
+    const perAddress = `address:${address}`
+    const now = new Date()
     const windowMs = this.options.window * 1000
+    const attemptId = await this.attempts.recordFailure(
+      [perAccount, perAddress],
+      now,
+      new Date(now.getTime() + windowMs),
+    )
     const since = new Date(now.getTime() - windowMs)
-    const [user, all] = await Promise.all([
-      this.attempts.failuresSince(perUser, since),
+    const [byAccount, byAddress] = await Promise.all([
+      this.attempts.failuresSince(perAccount, since),
       this.attempts.failuresSince(perAddress, since),
     ])
     const blocked =
-      user.count >= this.options.maxFailures
-        ? user
-        : all.count >= this.options.maxFailures * PER_ADDRESS_FACTOR
-          ? all
+      byAccount.count > this.options.maxFailures
+        ? byAccount
+        : byAddress.count > this.options.maxFailures * PER_ADDRESS_FACTOR
+          ? byAddress
           : undefined
-    if (!blocked) return
+    const succeeded = () => this.attempts.forget(attemptId)
+    if (!blocked) return { succeeded }
+    await succeeded()
     const oldest = blocked.oldest?.getTime() ?? now.getTime()
     const retryAfter = Math.max(1, Math.ceil((oldest + windowMs - now.getTime()) / 1000))
     throw new HttpError(429, `too many failed logins; retry in ${retryAfter} seconds`, {
       'retry-after': String(retryAfter),
     })
-  }
-
-  recordFailure(login: string, address: string, now = new Date()): Promise<void> {
-    const { perUser, perAddress } = this.keys(login, address)
-    return this.attempts.recordFailure(
-      [perUser, perAddress],
-      now,
-      new Date(now.getTime() + this.options.window * 1000),
-    )
   }
 }

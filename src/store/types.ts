@@ -145,8 +145,14 @@ export interface RefreshTokenRepository {
 
 /** Failed-login counters, shared by every instance through the store. */
 export interface LoginAttemptRepository {
-  /** Records one failed attempt under each key; an attempt is forgotten after `expiresAt`. */
-  recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<void>
+  /**
+   * Records one attempt as failed under each key and returns its id; an attempt is forgotten after
+   * `expiresAt`. Login records an attempt before it checks the password, so that attempts made at
+   * once all count, and forgets it when the password was right.
+   */
+  recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<string>
+  /** Removes the records of one attempt under every key. */
+  forget(attemptId: string): Promise<void>
   /** Failures under `key` at or after `since`, and the oldest of them. */
   failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }>
 }

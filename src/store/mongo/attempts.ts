@@ -8,10 +8,12 @@ interface LoginAttemptDoc {
   key: string
   at: Date
   expiresAt: Date
+  attemptId: string
 }
 
 export const loginAttemptIndexes: IndexDescription[] = [
   { key: { key: 1, at: 1 }, name: 'login_attempts_key_at' },
+  { key: { attemptId: 1 }, name: 'login_attempts_attempt' },
 ]
 
 /** Clean-up only: queries check `expiresAt` themselves (FerretDB v1 has no TTL indexes). */
@@ -28,13 +30,21 @@ export class MongoLoginAttemptRepository implements LoginAttemptRepository {
     this.attempts = db.collection<LoginAttemptDoc>('login_attempts')
   }
 
-  recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<void> {
-    if (keys.length === 0) return Promise.resolve()
+  recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<string> {
+    const attemptId = crypto.randomUUID()
+    if (keys.length === 0) return Promise.resolve(attemptId)
     return guard(async () => {
       await this.attempts.insertMany(
-        keys.map((key) => ({ key, at, expiresAt }) as LoginAttemptDoc),
+        keys.map((key) => ({ key, at, expiresAt, attemptId }) as LoginAttemptDoc),
         { ordered: false },
       )
+      return attemptId
+    })
+  }
+
+  forget(attemptId: string): Promise<void> {
+    return guard(async () => {
+      await this.attempts.deleteMany({ attemptId })
     })
   }
 

@@ -65,6 +65,10 @@ const migrations: readonly string[] = [
   CREATE INDEX login_attempts_key_at ON login_attempts (key, at);
   CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
   `,
+  `
+  ALTER TABLE login_attempts ADD COLUMN attempt_id TEXT;
+  CREATE INDEX login_attempts_attempt ON login_attempts (attempt_id);
+  `,
 ]
 
 /**

@@ -54,5 +54,28 @@ export function describeLoginAttemptContract(store: GetStore): void {
         oldest: live,
       })
     })
+
+    test('forget removes one attempt under every key and leaves the others', async () => {
+      const [user, address] = [marker(), marker()]
+      const kept = minutesAgo(3)
+      await store().loginAttempts.recordFailure([user, address], kept, inAnHour())
+      const attempt = await store().loginAttempts.recordFailure([user, address], minutesAgo(1), inAnHour())
+      await store().loginAttempts.forget(attempt)
+      expect(await store().loginAttempts.failuresSince(user, minutesAgo(60))).toEqual({
+        count: 1,
+        oldest: kept,
+      })
+      expect((await store().loginAttempts.failuresSince(address, minutesAgo(60))).count).toBe(1)
+    })
+
+    test('attempts recorded at once all count', async () => {
+      const key = marker()
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store().loginAttempts.recordFailure([key], minutesAgo(1), inAnHour()),
+        ),
+      )
+      expect((await store().loginAttempts.failuresSince(key, minutesAgo(60))).count).toBe(10)
+    })
   })
 }
