@@ -65,6 +65,31 @@ describe('HTTP conventions', () => {
     }
   })
 
+  test('valid JSON sent as another media type is still a 415, not read as JSON', async () => {
+    const body = JSON.stringify({
+      username: 'plain_text',
+      email: 'plain@example.com',
+      password: 'long-enough-pw',
+    })
+    const reply = await client.post('/auth/register', { body, headers: { 'content-type': 'text/plain' } })
+    isProblem(reply, 415)
+  })
+
+  test('a body nested absurdly deep is a 400 problem, not a crash', async () => {
+    const deep = `{"username":${'['.repeat(50_000)}${']'.repeat(50_000)}}`
+    const reply = await client.post('/auth/register', {
+      body: deep,
+      headers: { 'content-type': 'application/json' },
+    })
+    isProblem(reply, 400)
+    const login = await client.post('/auth/login', {
+      body: `{"username":${'['.repeat(50_000)}${']'.repeat(50_000)},"password":"x"}`,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(login.status).toBe(400)
+    expect(login.body.error).toBe('invalid_request')
+  })
+
   test('a body over BODY_LIMIT is a 413 problem', async () => {
     const body = JSON.stringify({ username: 'x'.repeat(2048) })
     const reply = await client.post('/auth/register', {

@@ -1,6 +1,7 @@
 import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
-import { JSON_TYPE, markOAuthRequest } from '../http/conventions'
+import { JSON_TYPE, parseJson, readJson, takes } from '../http/body'
+import { markOAuthRequest } from '../http/conventions'
 import { HttpError, OAuthError } from '../http/errors'
 import { markCreated } from '../http/etag'
 import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
@@ -26,16 +27,23 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
  */
 const tokenRequest = {
   transform: ({ request }: { request: Request }) => markOAuthRequest(request),
-  async parse({ request }: { request: Request }) {
-    // Marked here too: a parse error comes before `transform`.
-    markOAuthRequest(request)
-    const type = request.headers.get('content-type') ?? ''
-    if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
-    if (!JSON_TYPE.test(type)) {
-      throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
-    }
-    return request.json()
-  },
+  parse: takes(
+    ['application/x-www-form-urlencoded', 'application/json'],
+    async ({ request }: { request: Request }) => {
+      // Marked here too: a parse error comes before `transform`.
+      markOAuthRequest(request)
+      const type = request.headers.get('content-type') ?? ''
+      if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
+      if (!JSON_TYPE.test(type)) {
+        throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
+      }
+      try {
+        return await readJson(request)
+      } catch {
+        throw new OAuthError('invalid_request', 'the body is not valid JSON')
+      }
+    },
+  ),
 }
 
 const tokenResponses = { 200: TokenResponse, 400: OAuthErrorSchema, 415: ProblemSchema, 429: ProblemSchema }
@@ -64,7 +72,7 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         return toUser(user)
       },
       {
-        parse: 'json',
+        parse: parseJson,
         body: Register,
         response: { 201: User, ...problems(409, 415, 422) },
         detail: {

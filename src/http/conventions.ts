@@ -1,5 +1,6 @@
 import { Elysia, type ValidationError } from 'elysia'
 import { ConflictError, PreconditionFailedError, StoreUnavailableError } from '../store/errors'
+import { JSON_TYPE } from './body'
 import { type FieldError, HttpError, OAuthError } from './errors'
 import type { Logger } from './log'
 import { problemResponse } from './problem'
@@ -27,10 +28,16 @@ interface RequestState {
   start: number
 }
 
-/** JSON and its `+json` relatives; each body route names what it parses with its `parse` option. */
-export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
-
 function validationErrors(error: Readonly<ValidationError>): FieldError[] {
+  try {
+    return fieldErrors(error)
+  } catch {
+    // Walking a pathologically nested value can overflow the stack; say what we can.
+    return [{ pointer: '/', detail: 'the value is invalid or nested too deeply' }]
+  }
+}
+
+function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
   const seen = new Set<string>()
   const errors: FieldError[] = []
   for (const issue of error.all) {
@@ -70,67 +77,85 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
       set.headers['x-request-id'] = id
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
-      const instance = pathOf(request)
-      const reqId = state.get(request)?.id
-      const answer = (status: number, detail: string, extra?: Parameters<typeof problemResponse>[3]) => {
-        set.status = status
-        return problemResponse(status, detail, instance, extra)
-      }
-      if (error instanceof OAuthError) {
-        set.status = 400
-        return oauthErrorResponse(error)
-      }
-      if (error instanceof HttpError) {
-        return answer(error.status, error.message, { headers: error.headers, errors: error.errors })
-      }
-      if (error instanceof ConflictError) {
-        return answer(409, error.message, { errors: [{ pointer: `/${error.field}`, detail: error.message }] })
-      }
-      if (error instanceof PreconditionFailedError) return answer(412, error.message)
-      if (error instanceof StoreUnavailableError) {
-        logger.warn('store unavailable', { reqId, err: error })
-        return answer(503, 'the database is unavailable; retry shortly', {
-          headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
-        })
-      }
-      if (oauthRequests.has(request)) {
-        if (code === 'VALIDATION' && error.type !== 'response') {
+      try {
+        const instance = pathOf(request)
+        const reqId = state.get(request)?.id
+        const answer = (status: number, detail: string, extra?: Parameters<typeof problemResponse>[3]) => {
+          set.status = status
+          return problemResponse(status, detail, instance, extra)
+        }
+        // Elysia wraps what a `parse` hook throws; ours throw the errors they mean.
+        const parsing = code === 'PARSE' ? error.cause : undefined
+        if (error instanceof OAuthError || parsing instanceof OAuthError) {
           set.status = 400
-          return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+          return oauthErrorResponse((parsing ?? error) as OAuthError)
         }
-        if (code === 'PARSE' && JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
-          set.status = 400
-          return oauthErrorResponse(new OAuthError('invalid_request', 'the body is not valid JSON'))
+        if (parsing instanceof HttpError) {
+          return answer(parsing.status, parsing.message, { headers: parsing.headers, errors: parsing.errors })
         }
-      }
-      switch (code) {
-        case 'NOT_FOUND': {
-          methodsAt ??= compileRouteTable(routes())
-          const allow = methodsAt(instance)
-          if (allow.length > 0) {
-            return answer(405, `${request.method} is not allowed here; use ${allow.join(', ')}`, {
-              headers: { allow: allow.join(', ') },
-            })
-          }
-          return answer(404, `no route for ${request.method} ${instance}`)
+        if (error instanceof HttpError) {
+          return answer(error.status, error.message, { headers: error.headers, errors: error.errors })
         }
-        case 'PARSE': {
-          const type = request.headers.get('content-type') ?? ''
-          if (JSON_TYPE.test(type)) return answer(400, 'the body is not valid JSON')
-          return answer(415, `content type "${type || 'none'}" is not accepted here; send application/json`)
-        }
-        case 'VALIDATION': {
-          // A response that fails its own schema is our bug, never the client's.
-          if (error.type === 'response') break
-          return answer(422, VALIDATION_DETAIL[error.type] ?? 'the request is invalid', {
-            errors: validationErrors(error),
+        if (error instanceof ConflictError) {
+          return answer(409, error.message, {
+            errors: [{ pointer: `/${error.field}`, detail: error.message }],
           })
         }
-        case 'INVALID_COOKIE_SIGNATURE':
-          return answer(400, 'invalid cookie signature')
+        if (error instanceof PreconditionFailedError) return answer(412, error.message)
+        if (error instanceof StoreUnavailableError) {
+          logger.warn('store unavailable', { reqId, err: error })
+          return answer(503, 'the database is unavailable; retry shortly', {
+            headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
+          })
+        }
+        if (oauthRequests.has(request)) {
+          if (code === 'VALIDATION' && error.type !== 'response') {
+            set.status = 400
+            return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+          }
+          if (code === 'PARSE' && JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
+            set.status = 400
+            return oauthErrorResponse(new OAuthError('invalid_request', 'the body is not valid JSON'))
+          }
+        }
+        switch (code) {
+          case 'NOT_FOUND': {
+            methodsAt ??= compileRouteTable(routes())
+            const allow = methodsAt(instance)
+            if (allow.length > 0) {
+              return answer(405, `${request.method} is not allowed here; use ${allow.join(', ')}`, {
+                headers: { allow: allow.join(', ') },
+              })
+            }
+            return answer(404, `no route for ${request.method} ${instance}`)
+          }
+          case 'PARSE': {
+            const type = request.headers.get('content-type') ?? ''
+            if (JSON_TYPE.test(type)) return answer(400, 'the body is not valid JSON')
+            return answer(415, `content type "${type || 'none'}" is not accepted here; send application/json`)
+          }
+          case 'VALIDATION': {
+            // A response that fails its own schema is our bug, never the client's.
+            if (error.type === 'response') break
+            return answer(422, VALIDATION_DETAIL[error.type] ?? 'the request is invalid', {
+              errors: validationErrors(error),
+            })
+          }
+          case 'INVALID_COOKIE_SIGNATURE':
+            return answer(400, 'invalid cookie signature')
+        }
+        logger.error('unhandled error', { reqId, method: request.method, path: instance, code, err: error })
+        return answer(500, 'an unexpected error occurred; it has been logged')
+      } catch (failure) {
+        // An error while answering an error must still end as a problem, never as Bun's own page.
+        logger.error('error while mapping an error', {
+          reqId: state.get(request)?.id,
+          err: failure,
+          cause: error,
+        })
+        set.status = 500
+        return problemResponse(500, 'an unexpected error occurred; it has been logged', pathOf(request))
       }
-      logger.error('unhandled error', { reqId, method: request.method, path: instance, code, err: error })
-      return answer(500, 'an unexpected error occurred; it has been logged')
     })
     .onAfterResponse({ as: 'global' }, ({ request, set }) => {
       const s = state.get(request)

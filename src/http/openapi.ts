@@ -1,5 +1,6 @@
 import { toOpenAPISchema } from '@elysiajs/openapi'
 import type { AnyElysia } from 'elysia'
+import { mediaTypesOf } from './body'
 import {
   DESCRIPTION,
   EXAMPLES,
@@ -118,11 +119,12 @@ function completeOperation(generated: Node, { path, method, hooks, clean }: Oper
 
   const body = operation.requestBody
   if (body) {
-    // A route with its own parser (the OAuth2 token routes) takes a form or JSON, and the generator
-    // cannot see which: it emits no media type at all.
+    // The generator cannot see what a route's own `parse` hook takes; the hook says (see `takes`).
     const mediaTypes = Object.keys(body.content ?? {})
-    const types =
-      mediaTypes.length > 0 ? mediaTypes : ['application/x-www-form-urlencoded', 'application/json']
+    const declared = (hooks.parse as Array<{ fn?: unknown }> | undefined)
+      ?.map((p) => mediaTypesOf(p.fn))
+      .find(Boolean)
+    const types = declared ?? (mediaTypes.length > 0 ? mediaTypes : ['application/json'])
     const source = mediaTypes.length > 0 ? body.content[mediaTypes[0] as string].schema : json(hooks.body)
     const schema = clean(source)
     const example = EXAMPLES[refName(schema) ?? '']

@@ -1,6 +1,7 @@
 import type { Context } from 'elysia'
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
+import { parseJson } from '../http/body'
 import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { ProductSortField } from '../store/types'
@@ -83,7 +84,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       },
       {
         auth: true,
-        parse: 'json',
+        parse: parseJson,
         body: CreateProduct,
         response: { 201: Product, ...problems(401, 403, 415, 422) },
         detail: {
@@ -95,7 +96,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     )
     .put('/:id', change, {
       auth: true,
-      parse: 'json',
+      parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
       body: ReplaceProduct,
@@ -104,7 +105,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     })
     .patch('/:id', change, {
       auth: true,
-      parse: 'json',
+      parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
       body: PatchProduct,

@@ -1,5 +1,6 @@
 import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
+import { parseJson } from '../http/body'
 import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { UserSortField } from '../store/types'
@@ -50,7 +51,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       },
       {
         auth: true,
-        parse: 'json',
+        parse: parseJson,
         headers: ifMatchHeaders,
         body: PatchMe,
         response: { 200: User, ...problems(401, 403, 409, 412, 415, 422) },
@@ -88,7 +89,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       },
       {
         auth: 'admin',
-        parse: 'json',
+        parse: parseJson,
         body: CreateUser,
         response: { 201: User, ...problems(401, 403, 409, 415, 422) },
         detail: { summary: 'Create a user', operationId: 'createUser' },
@@ -111,7 +112,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     )
     .put('/:id', change, {
       auth: 'admin',
-      parse: 'json',
+      parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
       body: ReplaceUser,
@@ -120,7 +121,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     })
     .patch('/:id', change, {
       auth: 'admin',
-      parse: 'json',
+      parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
       body: PatchUser,
