@@ -70,17 +70,26 @@ for (const kind of STORE_KINDS) {
         expect(reply.body.tags).toEqual(['kitchen', 'blue'])
       })
 
+      test('a tag that lower-cases past 40 characters is a 422', async () => {
+        const reply = await create({ name: unique(), price: 1, tags: ['İ'.repeat(40)] })
+        expect(reply.status).toBe(422)
+        expect(reply.body.errors[0].pointer).toBe('/tags')
+      })
+
       test('a price with two decimals is kept exactly', async () => {
         const reply = await create({ name: unique(), price: 19.99 })
         expect(reply.status).toBe(201)
         expect(reply.body.price).toBe(19.99)
       })
 
-      test.each([0, 0.29, 999_999_999.99, 1_000_000_000])('price %p is allowed', async (price) => {
-        const reply = await create({ name: unique(), price })
-        expect(reply.status).toBe(201)
-        expect(reply.body.price).toBe(price)
-      })
+      test.each([0, 0.29, 162_369_109.17, 999_999_999.99, 1_000_000_000])(
+        'price %p is allowed',
+        async (price) => {
+          const reply = await create({ name: unique(), price })
+          expect(reply.status).toBe(201)
+          expect(reply.body.price).toBe(price)
+        },
+      )
 
       test('the owner is the caller, whoever it is', async () => {
         const other = await registerUser(client)

@@ -9,6 +9,7 @@ import type {
   Sort,
 } from '../store/types'
 import type { Actor } from '../users/service'
+import { TAG_MAX } from './model'
 
 export interface ProductInput {
   name?: string
@@ -18,22 +19,27 @@ export interface ProductInput {
   tags?: string[]
 }
 
-/** True when `price` has at most two decimals (a float like 19.99 is not exactly representable). */
-const hasCents = (price: number) => Math.abs(Math.round(price * 100) - price * 100) < 1e-6
+/**
+ * True when `price` has at most two decimals. 19.99 is not exact in binary, but rounding it to
+ * cents gives back the very same double, which a third decimal never does (a fixed tolerance
+ * fails for prices above about 134 million).
+ */
+const hasCents = (price: number) => Math.round(price * 100) / 100 === price
 
 /** Trims text, lower-cases and de-duplicates tags, and checks what a schema cannot. */
 function normalize(input: ProductInput): ProductChanges {
   if (input.price !== undefined && !hasCents(input.price)) {
     throw unprocessable([{ pointer: '/price', detail: 'must have at most 2 decimals' }])
   }
+  const tags = input.tags && [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))]
+  // Lower-casing can lengthen a tag (İ becomes i + a combining dot): check the stored form.
+  const long = tags?.findIndex((tag) => tag.length > TAG_MAX) ?? -1
+  if (long >= 0) throw unprocessable([{ pointer: '/tags', detail: `must be 1 to ${TAG_MAX} characters` }])
   return {
     ...input,
     ...(input.name !== undefined ? { name: input.name.trim() } : {}),
     ...(input.description !== undefined ? { description: input.description.trim() } : {}),
-    ...(input.price !== undefined ? { price: Math.round(input.price * 100) / 100 } : {}),
-    ...(input.tags !== undefined
-      ? { tags: [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))] }
-      : {}),
+    ...(tags ? { tags } : {}),
   }
 }
 
