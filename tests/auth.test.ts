@@ -187,6 +187,22 @@ for (const kind of STORE_KINDS) {
         expect(reply.body.error).toBe('unsupported_grant_type')
       })
 
+      test('another grant type is unsupported_grant_type even without the password fields', async () => {
+        const reply = await client.post('/auth/login', { form: { grant_type: 'client_credentials' } })
+        expect(reply.status).toBe(400)
+        expect(reply.body.error).toBe('unsupported_grant_type')
+        const refresh = await client.post('/auth/refresh', { form: { grant_type: 'password' } })
+        expect(refresh.body.error).toBe('unsupported_grant_type')
+      })
+
+      test('parameters the grant does not know are ignored (RFC 6749 section 3.2)', async () => {
+        const user = await registerUser(client)
+        const reply = await client.post('/auth/login', {
+          form: { grant_type: 'password', username: user.username, password: user.password, audience: 'x' },
+        })
+        expect(reply.status).toBe(200)
+      })
+
       test('a missing password is invalid_request', async () => {
         const reply = await client.post('/auth/login', {
           form: { grant_type: 'password', username: 'someone' },

@@ -25,26 +25,38 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
  * OAuth2 way rather than with a problem (SPEC section 2). Elysia's `parse: [...]` uses only the
  * first parser it lists, hence this one.
  */
-const tokenRequest = {
-  transform: ({ request }: { request: Request }) => markOAuthRequest(request),
-  parse: takes(
-    ['application/x-www-form-urlencoded', 'application/json'],
-    async ({ request }: { request: Request }) => {
-      // Marked here too: a parse error comes before `transform`.
-      markOAuthRequest(request)
-      const type = request.headers.get('content-type') ?? ''
-      if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
-      if (!JSON_TYPE.test(type)) {
-        throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
-      }
-      try {
-        return await readJson(request)
-      } catch {
-        throw new OAuthError('invalid_request', 'the body is not valid JSON')
-      }
-    },
-  ),
-}
+const parseTokenRequest = takes(
+  ['application/x-www-form-urlencoded', 'application/json'],
+  async ({ request }: { request: Request }) => {
+    // Marked here already: a parse error comes before `transform`.
+    markOAuthRequest(request)
+    const type = request.headers.get('content-type') ?? ''
+    if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
+    if (!JSON_TYPE.test(type)) {
+      throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
+    }
+    try {
+      return await readJson(request)
+    } catch {
+      throw new OAuthError('invalid_request', 'the body is not valid JSON')
+    }
+  },
+)
+
+/**
+ * Hooks of a token route for `grantType`. A `grant_type` other than it is `unsupported_grant_type`,
+ * told before any missing field (RFC 6749 section 5.2), so it is checked ahead of validation.
+ */
+const tokenRequest = (grantType: 'password' | 'refresh_token') => ({
+  parse: parseTokenRequest,
+  transform({ request, body }: { request: Request; body: unknown }) {
+    markOAuthRequest(request)
+    const sent = (body as { grant_type?: unknown } | null)?.grant_type
+    if (sent !== undefined && sent !== grantType) {
+      throw new OAuthError('unsupported_grant_type', `this route takes grant_type=${grantType} only`)
+    }
+  },
+})
 
 const tokenResponses = { 200: TokenResponse, 400: OAuthErrorSchema, 415: ProblemSchema, 429: ProblemSchema }
 
@@ -85,9 +97,6 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
     .post(
       '/login',
       async ({ body, set, request, server }) => {
-        if (body.grant_type !== undefined && body.grant_type !== 'password') {
-          throw new OAuthError('unsupported_grant_type', 'only the password grant is supported here')
-        }
         if (body.grant_type === undefined && !JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
           throw new OAuthError('invalid_request', 'grant_type=password is required')
         }
@@ -96,7 +105,7 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         return auth.login(body.username, body.password, clientAddress(request, server, trustProxy))
       },
       {
-        ...tokenRequest,
+        ...tokenRequest('password'),
         body: LoginForm,
         response: tokenResponses,
         detail: {
@@ -115,7 +124,7 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         return auth.refresh(body.refresh_token)
       },
       {
-        ...tokenRequest,
+        ...tokenRequest('refresh_token'),
         body: RefreshForm,
         response: tokenResponses,
         detail: {
@@ -133,7 +142,7 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         set.status = 204
       },
       {
-        ...tokenRequest,
+        ...tokenRequest('refresh_token'),
         body: RefreshForm,
         response: { 204: t.Void(), 400: OAuthErrorSchema, 415: ProblemSchema },
         detail: {

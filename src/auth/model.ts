@@ -1,30 +1,37 @@
 import { t } from 'elysia'
+import { PASSWORD_MAX } from '../users/model'
 
 /**
- * The password grant's fields, typed loosely on purpose: a missing or malformed field is an OAuth2
- * `invalid_request` (RFC 6749 section 5.2), which the route produces itself.
+ * The password grant's fields. A missing or malformed one is an OAuth2 `invalid_request` (RFC 6749
+ * section 5.2); parameters we do not know are ignored, as section 3.2 requires.
  */
 export const LoginForm = t.Object(
   {
     grant_type: t.Optional(
       t.String({ description: 'Must be "password"; may be left out in JSON', examples: ['password'] }),
     ),
-    username: t.String({ description: 'Username or email', examples: ['ada_lovelace'] }),
-    password: t.String({ examples: ['correct horse battery'] }),
+    username: t.String({ maxLength: 254, description: 'Username or email', examples: ['ada_lovelace'] }),
+    password: t.String({ maxLength: PASSWORD_MAX, examples: ['correct horse battery'] }),
     scope: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_secret: t.Optional(t.String({ description: 'Accepted and ignored' })),
   },
-  { additionalProperties: false, title: 'LoginForm' },
+  { additionalProperties: true, title: 'LoginForm' },
 )
 
 export const RefreshForm = t.Object(
   {
-    refresh_token: t.String({ minLength: 1, description: 'The refresh token of the last pair' }),
-    grant_type: t.Optional(t.Literal('refresh_token')),
+    refresh_token: t.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'The refresh token of the last pair',
+    }),
+    grant_type: t.Optional(
+      t.String({ description: 'Must be "refresh_token" when sent', examples: ['refresh_token'] }),
+    ),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
   },
-  { additionalProperties: false, title: 'RefreshForm' },
+  { additionalProperties: true, title: 'RefreshForm' },
 )
 
 export const TokenResponse = t.Object(
