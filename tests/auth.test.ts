@@ -406,6 +406,21 @@ for (const kind of STORE_KINDS) {
         expect(after.body.error).toBe('invalid_grant')
       })
 
+      test('a logout racing a refresh leaves no live token behind', async () => {
+        for (let i = 0; i < 5; i++) {
+          const user = await registerUser(client)
+          const [refreshed] = await Promise.all([
+            client.post('/auth/refresh', { body: { refresh_token: user.refreshToken } }),
+            client.post('/auth/logout', { body: { refresh_token: user.refreshToken } }),
+          ])
+          if (refreshed.status !== 200) continue
+          const after = await client.post('/auth/refresh', {
+            body: { refresh_token: refreshed.body.refresh_token },
+          })
+          expect(after.body.error).toBe('invalid_grant')
+        }
+      })
+
       test('logout of an unknown token is also 204', async () => {
         const reply = await client.post('/auth/logout', { body: { refresh_token: 'never-issued' } })
         expect(reply.status).toBe(204)

@@ -56,7 +56,15 @@ export class AuthService {
       await this.refreshTokens.revokeChain(result.token.chainId, now)
       throw invalidGrant('the account is disabled or gone')
     }
-    return this.issue(user, result.token.chainId)
+    const pair = await this.issue(user, result.token.chainId)
+    // A revocation (logout, reuse, password change) that landed between the rotation and the
+    // insert above missed the new token; it marked the old one, so look there and finish the job.
+    const old = await this.refreshTokens.findByHash(result.token.tokenHash)
+    if (old?.revokedAt) {
+      await this.refreshTokens.revokeChain(result.token.chainId, new Date())
+      throw invalidGrant('the session was revoked')
+    }
+    return pair
   }
 
   /** Revokes the chain of `refreshToken`; unknown tokens are ignored. */
