@@ -5,7 +5,13 @@ import { loginAttemptIndexes, loginAttemptTtlIndex, MongoLoginAttemptRepository 
 import { CLAIMS_COLLECTION, WriteClaims } from './claims.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
-import { MongoRefreshTokenRepository, refreshTokenIndexes, refreshTokenTtlIndex } from './tokens.ts'
+import {
+  MongoRefreshTokenRepository,
+  REVOCATIONS,
+  refreshTokenIndexes,
+  refreshTokenTtlIndex,
+  revocationIndexes,
+} from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
 
 export interface MongoStoreOptions {
@@ -89,6 +95,7 @@ async function createIndexes(db: Db): Promise<void> {
     ['users', userIndexes],
     ['products', productIndexes],
     ['refresh_tokens', [...refreshTokenIndexes, refreshTokenTtlIndex]],
+    [REVOCATIONS, revocationIndexes],
     ['login_attempts', [...loginAttemptIndexes, loginAttemptTtlIndex]],
   ]
   await Promise.all(

@@ -1,4 +1,12 @@
-/** Refresh tokens in `refresh_tokens`, stored by hash only. */
+/**
+ * Refresh tokens in `refresh_tokens`, stored by hash only, and revocations in
+ * `refresh_token_revocations`.
+ *
+ * Revoking also writes each token's `revokedAt`, but on FerretDB v1 two updates of one document at
+ * once can lose one of them (it reads, then writes the whole document): a logout racing a rotation
+ * could vanish. So every revocation is also inserted as a document of its own, which no concurrent
+ * write can undo, and a token counts as revoked when either says so. On MongoDB both agree.
+ */
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
 import type { NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateResult } from '../types.ts'
 import { CLAIMED, type WriteClaims } from './claims.ts'
@@ -15,6 +23,21 @@ interface RefreshTokenDoc {
   rotatedAt: Date | null
   revokedAt: Date | null
 }
+
+/** One revocation: a whole chain, or every token of a user created up to `at`. */
+interface RevocationDoc {
+  _id: ObjectId
+  chainId?: string
+  userId?: ObjectId
+  at: Date
+}
+
+export const REVOCATIONS = 'refresh_token_revocations'
+
+export const revocationIndexes: IndexDescription[] = [
+  { key: { chainId: 1, at: 1 }, name: 'revocations_chain' },
+  { key: { userId: 1, at: 1 }, name: 'revocations_user' },
+]
 
 export const refreshTokenIndexes: IndexDescription[] = [
   { key: { tokenHash: 1 }, name: 'refresh_tokens_hash', unique: true },
@@ -43,6 +66,7 @@ function toRecord(doc: RefreshTokenDoc): RefreshTokenRecord {
 
 export class MongoRefreshTokenRepository implements RefreshTokenRepository {
   private readonly tokens: Collection<RefreshTokenDoc>
+  private readonly revocations: Collection<RevocationDoc>
 
   /** `claims` is set on FerretDB only, where findAndModify alone is not atomic (see claims.ts). */
   constructor(
@@ -50,6 +74,7 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
     private readonly claims: WriteClaims | null,
   ) {
     this.tokens = db.collection<RefreshTokenDoc>('refresh_tokens')
+    this.revocations = db.collection<RevocationDoc>(REVOCATIONS)
   }
 
   insert(token: NewRefreshToken): Promise<void> {
@@ -77,19 +102,24 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
         ? await this.claims.run(`refresh_tokens:${tokenHash}`, markRotated)
         : await markRotated()
       if (doc === CLAIMED) return this.rotatingElsewhere(tokenHash, now)
-      return doc ? { outcome: 'rotated', token: toRecord(doc) } : this.notRotated(tokenHash)
+      if (!doc) return this.notRotated(tokenHash)
+      // Its `revokedAt` may have been lost to a concurrent write (see above).
+      if (await this.revokedAt(doc)) return { outcome: 'invalid' }
+      return { outcome: 'rotated', token: toRecord(doc) }
     })
   }
 
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
     return guard(async () => {
       const doc = await this.tokens.findOne({ tokenHash })
-      return doc ? toRecord(doc) : null
+      if (!doc) return null
+      return toRecord(doc.revokedAt ? doc : { ...doc, revokedAt: await this.revokedAt(doc) })
     })
   }
 
   revokeChain(chainId: string, now: Date): Promise<void> {
     return guard(async () => {
+      await this.revocations.insertOne({ chainId, at: now } as RevocationDoc)
       await this.tokens.updateMany({ chainId, revokedAt: null }, { $set: { revokedAt: now } })
     })
   }
@@ -98,8 +128,19 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
     const _id = toObjectId(userId)
     if (!_id) return Promise.resolve()
     return guard(async () => {
+      await this.revocations.insertOne({ userId: _id, at: now } as RevocationDoc)
       await this.tokens.updateMany({ userId: _id, revokedAt: null }, { $set: { revokedAt: now } })
     })
+  }
+
+  /** When `doc` was first revoked by a revocation document, or null: its chain, or its user since it was made. */
+  private async revokedAt(doc: RefreshTokenDoc): Promise<Date | null> {
+    const first = await this.revocations
+      .find({ $or: [{ chainId: doc.chainId }, { userId: doc.userId, at: { $gte: doc.createdAt } }] })
+      .sort({ at: 1 })
+      .limit(1)
+      .next()
+    return first?.at ?? null
   }
 
   /** A concurrent caller holds the rotation claim: a live or rotated token is reused, to us. */
