@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { EMAIL_MAX, EMAIL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './users/model'
 
 /** The service's configuration, read from the environment once at start. */
 export interface Config {
@@ -144,6 +145,16 @@ function admin(env: Record<string, string | undefined>): Config['admin'] {
         name,
         'is required when any of ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD is set',
       )
+  }
+  // Held to the rules of registration, so that the first admin is an account like any other.
+  if (!new RegExp(USERNAME_PATTERN).test(username as string)) {
+    throw new ConfigError('ADMIN_USERNAME', 'must be 3 to 32 of a-z A-Z 0-9 _ . -')
+  }
+  if ((email as string).length > EMAIL_MAX || !new RegExp(EMAIL_PATTERN).test(email as string)) {
+    throw new ConfigError('ADMIN_EMAIL', 'must be a valid email address')
+  }
+  if ((password as string).length < PASSWORD_MIN || (password as string).length > PASSWORD_MAX) {
+    throw new ConfigError('ADMIN_PASSWORD', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
   }
   return { username: username as string, email: email as string, password: password as string }
 }

@@ -35,7 +35,11 @@ async function main() {
     }
   }
 
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.bodyLimit })
+  // The app answers an oversize body with a 413 problem, judged by its Content-Length. Bun's own
+  // limit is only the backstop for bodies sent without one (chunked), so it stands a little higher:
+  // at the app's limit Bun would answer first, with an empty 413 that no client can make sense of.
+  const backstop = config.bodyLimit * 2 + 64 * 1024
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: backstop })
   logger.info('listening', { url: `http://${config.host}:${app.server?.port}`, env: config.env })
 
   let stopping = false

@@ -83,6 +83,8 @@ describe('server process', () => {
         body: JSON.stringify({ username: 'x'.repeat(2 * 1024 * 1024) }),
       })
       expect(reply.status).toBe(413)
+      expect(reply.headers.get('content-type')).toBe('application/problem+json')
+      expect(reply.headers.get('x-request-id')).toBeTruthy()
     } finally {
       await server.stop()
     }

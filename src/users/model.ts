@@ -16,9 +16,15 @@ export const Username = t.String({
   error: 'must be 3 to 32 of a-z A-Z 0-9 _ . -',
   examples: ['ada_lovelace'],
 })
+/** The address check Elysia's `email` format makes, spelled out so that the document states it. */
+export const EMAIL_PATTERN =
+  "^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\\.)+[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$"
+export const EMAIL_MAX = 254
+
 export const Email = t.String({
   format: 'email',
-  maxLength: 254,
+  pattern: EMAIL_PATTERN,
+  maxLength: EMAIL_MAX,
   error: 'must be a valid email address',
   examples: ['ada@example.com'],
 })

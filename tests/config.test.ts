@@ -1,0 +1,112 @@
+import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, loadConfig } from '../src/config'
+
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes!'
+const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: SECRET, ...env })
+/** The variable a refused configuration names. */
+const refused = (env: Record<string, string>) => {
+  try {
+    load(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.variable
+    throw error
+  }
+  return 'accepted'
+}
+
+describe('configuration (SPEC section 1)', () => {
+  test('defaults', () => {
+    const config = load({})
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      mongodbUri: undefined,
+      mongodbDb: 'mercado',
+      dataDir: './data',
+      jwtIssuer: 'mercado',
+      jwtAudience: 'mercado',
+      accessTokenTtl: 15 * 60,
+      refreshTokenTtl: 30 * 86400,
+      bodyLimit: 1024 * 1024,
+      corsOrigins: ['*'],
+      loginMaxFailures: 5,
+      loginWindow: 15 * 60,
+      logLevel: 'info',
+      admin: undefined,
+    })
+  })
+
+  test('durations and sizes take units', () => {
+    const config = load({
+      ACCESS_TOKEN_TTL: '90s',
+      REFRESH_TOKEN_TTL: '12h',
+      LOGIN_WINDOW: '2m',
+      BODY_LIMIT: '512kb',
+    })
+    expect([config.accessTokenTtl, config.refreshTokenTtl, config.loginWindow, config.bodyLimit]).toEqual([
+      90,
+      12 * 3600,
+      120,
+      512 * 1024,
+    ])
+  })
+
+  test.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['ACCESS_TOKEN_TTL', 'soon'],
+    ['REFRESH_TOKEN_TTL', '0'],
+    ['BODY_LIMIT', 'big'],
+    ['LOGIN_MAX_FAILURES', '-1'],
+    ['LOGIN_WINDOW', '15 minutes'],
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+    ['MONGODB_URI', 'postgres://localhost'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['TRUST_PROXY', 'maybe'],
+    ['JWT_SECRET', 'short'],
+  ])('a malformed %s stops the start, naming it', (variable, value) => {
+    expect(refused({ [variable]: value })).toBe(variable)
+  })
+
+  test('production requires JWT_SECRET and closes CORS unless told', () => {
+    expect(refused({ NODE_ENV: 'production', JWT_SECRET: '' })).toBe('JWT_SECRET')
+    expect(load({ NODE_ENV: 'production' }).corsOrigins).toEqual([])
+    expect(load({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.com' }).corsOrigins).toEqual([
+      'https://shop.example.com',
+    ])
+  })
+
+  test('development generates a JWT secret once and keeps it in DATA_DIR', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mercado-config-'))
+    try {
+      const first = loadConfig({ DATA_DIR: dir }).jwtSecret
+      expect(Buffer.byteLength(first)).toBeGreaterThanOrEqual(32)
+      expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(first)
+      expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('ADMIN_* come together and follow the rules of registration', () => {
+    const admin = {
+      ADMIN_USERNAME: 'root_admin',
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'long-enough-pw',
+    }
+    expect(load(admin).admin).toEqual({
+      username: 'root_admin',
+      email: 'root@example.com',
+      password: 'long-enough-pw',
+    })
+    expect(refused({ ADMIN_USERNAME: 'root_admin' })).toBe('ADMIN_EMAIL')
+    expect(refused({ ...admin, ADMIN_USERNAME: 'no spaces' })).toBe('ADMIN_USERNAME')
+    expect(refused({ ...admin, ADMIN_EMAIL: 'nope' })).toBe('ADMIN_EMAIL')
+    expect(refused({ ...admin, ADMIN_PASSWORD: 'short' })).toBe('ADMIN_PASSWORD')
+  })
+})
