@@ -68,4 +68,13 @@ describe('sqlite store', () => {
     await store.close()
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
   })
+
+  test('repository calls on a closed store reject with StoreUnavailableError, not a bug', async () => {
+    const store = createSqliteStore({ path: ':memory:' })
+    await store.close()
+    await expect(store.products.findById('0123456789abcdef01234567')).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    )
+    await expect(store.users.findByLogin('someone')).rejects.toBeInstanceOf(StoreUnavailableError)
+  })
 })

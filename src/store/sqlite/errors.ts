@@ -1,10 +1,13 @@
 import { SQLiteError } from 'bun:sqlite'
 import { ConflictError, StoreUnavailableError } from '../errors'
 
+/** SQLite codes that mean the file cannot serve now, not that our SQL is wrong. */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/
+
 /**
- * Translates an SQLite error at the store boundary: a unique index → `ConflictError` naming the field,
- * a locked database (another process held it past `busy_timeout`) → `StoreUnavailableError`.
- * Anything else is a bug and is thrown as it is.
+ * Translates an SQLite error at the store boundary: a unique index → `ConflictError` naming the field;
+ * a locked, unwritable, full or closed database → `StoreUnavailableError` (503, as an unreachable
+ * MongoDB). Anything else is a bug and is thrown as it is.
  */
 export function translateError(error: unknown): never {
   if (error instanceof SQLiteError) {
@@ -14,10 +17,11 @@ export function translateError(error: unknown): never {
       if (error.message.endsWith('users.username_key')) throw new ConflictError('username')
       if (error.message.endsWith('users.email')) throw new ConflictError('email')
     }
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new StoreUnavailableError(error)
-    }
+    if (UNAVAILABLE.test(code)) throw new StoreUnavailableError(error)
   }
+  // bun:sqlite's own error for a call on a closed handle (no SQLite code).
+  if (error instanceof Error && error.message === 'Database has closed')
+    throw new StoreUnavailableError(error)
   throw error
 }
 
