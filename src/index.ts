@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { prepareDummyHash } from './auth/passwords'
 import { ConfigError, loadConfig } from './config'
 import { createLogger } from './http/log'
 import { openStore } from './store'
@@ -27,6 +28,7 @@ async function main() {
     process.exit(1)
   }
   const app = createApp({ config, store, logger })
+  await prepareDummyHash()
   if (config.admin) {
     const created = await app.services.users.ensureAdmin(config.admin)
     if (created) logger.info('created the first admin', { username: created.username })

@@ -7,8 +7,14 @@ const OPTIONS = { algorithm: 'argon2id' } as const
 
 export const hashPassword = (password: string) => Bun.password.hash(password, OPTIONS)
 
-/** A hash of a random password, made once, for unknown users (see `verifyLogin`). */
+/** A hash of a random password, made once, for unknown users (see `verifyPassword`). */
 let dummyHash: Promise<string> | undefined
+
+/** Makes the dummy hash now, at start, so that the first unknown user costs no more than the rest. */
+export function prepareDummyHash(): Promise<string> {
+  dummyHash ??= hashPassword(crypto.randomUUID())
+  return dummyHash
+}
 
 /**
  * Verifies `password` against `hash`, or against a dummy hash when there is no user, so that an
@@ -16,8 +22,7 @@ let dummyHash: Promise<string> | undefined
  */
 export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
   if (hash === undefined) {
-    dummyHash ??= hashPassword(crypto.randomUUID())
-    await Bun.password.verify(password, await dummyHash)
+    await Bun.password.verify(password, await prepareDummyHash())
     return false
   }
   return Bun.password.verify(password, hash)

@@ -17,6 +17,18 @@ export function defaultPublicDir(): string {
   return compiled ? resolve('public') : fileURLToPath(new URL('../../public', import.meta.url))
 }
 
+const realRoots = new Map<string, Promise<string>>()
+/** The folder's real path, resolved once per folder rather than once per request. */
+const realRootOf = (root: string) => {
+  let real = realRoots.get(root)
+  if (!real) {
+    real = realpath(root)
+    realRoots.set(root, real)
+    real.catch(() => realRoots.delete(root))
+  }
+  return real
+}
+
 /**
  * The file under `root` that a raw (still percent-encoded) URL path names, or `null`. Each segment
  * is decoded on its own, and one that decodes to a separator, `.`, `..`, a dotfile or a NUL is
@@ -38,7 +50,7 @@ export async function resolvePublicFile(root: string, rawPath: string): Promise<
   const path = join(root, ...segments)
   try {
     // A symlink inside the folder must not lead out of it either.
-    const [real, realRoot] = await Promise.all([realpath(path), realpath(root)])
+    const [real, realRoot] = await Promise.all([realpath(path), realRootOf(root)])
     if (!real.startsWith(realRoot + sep)) return null
     return (await stat(real)).isFile() ? real : null
   } catch {

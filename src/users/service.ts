@@ -80,9 +80,11 @@ export class UserService {
     return this.users.create(user)
   }
 
-  async get(actor: Actor, id: string): Promise<UserRecord> {
+  /** `actor` is the caller as the auth plugin loaded it: reading oneself needs no second read. */
+  async get(actor: UserRecord, id: string): Promise<UserRecord> {
+    if (actor.id === id) return actor
     // Checked before the read, so a 404 never tells a non-admin which ids exist.
-    if (actor.role !== 'admin' && actor.id !== id) throw forbidden('only admins may read other users')
+    if (actor.role !== 'admin') throw forbidden('only admins may read other users')
     const user = await this.users.findById(id)
     if (!user) throw notFound('user')
     return user
@@ -94,7 +96,6 @@ export class UserService {
 
   /** An admin's change to any user (`PUT` and `PATCH /users/{id}`). */
   async update(id: string, input: UserChangesInput, expectedVersion?: number): Promise<UserRecord> {
-    if (!(await this.users.findById(id))) throw notFound('user')
     const { password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) changes.passwordHash = await hashPassword(password)
@@ -127,21 +128,20 @@ export class UserService {
 
   /** Self-service change (`PATCH /users/me`); a new password needs the current one. */
   async updateSelf(
-    actor: Actor,
+    actor: UserRecord,
     input: { fullName?: string; email?: string; password?: string; currentPassword?: string },
     expectedVersion?: number,
   ): Promise<UserRecord> {
     const { currentPassword, password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) {
-      const current = await this.users.findById(actor.id)
-      if (!current) throw notFound('user')
       if (currentPassword === undefined) {
         throw new HttpError(422, 'currentPassword is required to change the password', {}, [
           { pointer: '/currentPassword', detail: 'required together with password' },
         ])
       }
-      if (!(await verifyPassword(currentPassword, current.passwordHash))) {
+      // The caller as the auth plugin loaded it for this very request.
+      if (!(await verifyPassword(currentPassword, actor.passwordHash))) {
         throw new HttpError(403, 'currentPassword is wrong')
       }
       changes.passwordHash = await hashPassword(password)
