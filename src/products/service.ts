@@ -78,22 +78,22 @@ export class ProductService {
     input: ProductInput,
     expectedVersion?: number,
   ): Promise<ProductRecord> {
-    await this.authorize(actor, id)
-    // The owner never changes, so the check above holds for the write below.
-    const updated = await this.products.update(id, normalize(input), expectedVersion)
-    if (!updated) throw notFound('product')
+    const updated = await this.products.update(id, normalize(input), expectedVersion, ownerScope(actor))
+    if (!updated) throw await this.refusal(id)
     return updated
   }
 
   async delete(actor: Actor, id: string, expectedVersion?: number): Promise<void> {
-    await this.authorize(actor, id)
-    if (!(await this.products.delete(id, expectedVersion))) throw notFound('product')
+    if (!(await this.products.delete(id, expectedVersion, ownerScope(actor)))) throw await this.refusal(id)
   }
 
-  private async authorize(actor: Actor, id: string): Promise<void> {
-    const product = await this.get(id)
-    if (actor.role !== 'admin' && product.ownerId !== actor.id) {
-      throw forbidden('only the owner or an admin may change this product')
-    }
+  /** Why a write scoped to its owner matched nothing (read only on that path): 404 or 403. */
+  private async refusal(id: string) {
+    return (await this.products.findById(id))
+      ? forbidden('only the owner or an admin may change this product')
+      : notFound('product')
   }
 }
+
+/** Admins change any product; everyone else only their own, checked by the write itself. */
+const ownerScope = (actor: Actor) => (actor.role === 'admin' ? undefined : actor.id)

@@ -103,9 +103,19 @@ export interface ProductRepository {
   create(input: NewProduct): Promise<ProductRecord>
   findById(id: string): Promise<ProductRecord | null>
   list(filter: ProductFilter, sort: Sort<ProductSortField>, page: Page): Promise<Paged<ProductRecord>>
-  /** Same contract as `UserRepository.update`. */
-  update(id: string, changes: ProductChanges, expectedVersion?: number): Promise<ProductRecord | null>
-  delete(id: string, expectedVersion?: number): Promise<boolean>
+  /**
+   * Same contract as `UserRepository.update`. With `ownerId`, only a product of that owner is
+   * written: one owned by someone else is left alone and answers null, as an unknown id does, so
+   * the ownership check and the write are one atomic operation.
+   */
+  update(
+    id: string,
+    changes: ProductChanges,
+    expectedVersion?: number,
+    ownerId?: string,
+  ): Promise<ProductRecord | null>
+  /** Same rules as `update`; false when nothing was deleted for want of the product or its owner. */
+  delete(id: string, expectedVersion?: number, ownerId?: string): Promise<boolean>
 }
 
 export interface RefreshTokenRecord {

@@ -56,8 +56,9 @@ export function definedOnly<T extends object>(changes: T): Partial<T> {
 
 /**
  * Applies `set` and bumps the version in one `findOneAndUpdate`. Only when nothing matched does it
- * read again, to tell a missing document (null) from a stale `expectedVersion` (412). `claims` is
- * set on FerretDB only, where it makes the version check atomic (see claims.ts).
+ * read again, to tell a missing document (null) from a stale `expectedVersion` (412). `scope`
+ * narrows what may be written (a product's owner): outside it counts as missing. `claims` is set
+ * on FerretDB only, where it makes the version check atomic (see claims.ts).
  */
 export async function updateVersioned<D extends VersionedDoc>(
   collection: Collection<D>,
@@ -65,10 +66,11 @@ export async function updateVersioned<D extends VersionedDoc>(
   set: Partial<D>,
   expectedVersion: number | undefined,
   claims: WriteClaims | null,
+  scope: Filter<D> = {},
 ): Promise<D | null> {
   const _id = toObjectId(id)
   if (!_id) return null
-  const filter = (expectedVersion === undefined ? { _id } : { _id, version: expectedVersion }) as Filter<D>
+  const filter = versionFilter<D>(_id, expectedVersion, scope)
   const update = {
     $set: { ...set, updatedAt: new Date() },
     $inc: { version: 1 },
@@ -77,7 +79,7 @@ export async function updateVersioned<D extends VersionedDoc>(
     collection.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
   )
   if (doc) return doc as D
-  await throwIfStale(collection, _id, expectedVersion)
+  await throwIfStale(collection, _id, expectedVersion, scope)
   return null
 }
 
@@ -87,18 +89,25 @@ export async function deleteVersioned<D extends VersionedDoc>(
   id: string,
   expectedVersion: number | undefined,
   claims: WriteClaims | null,
+  scope: Filter<D> = {},
 ): Promise<boolean> {
   const _id = toObjectId(id)
   if (!_id) return false
-  const filter = (expectedVersion === undefined ? { _id } : { _id, version: expectedVersion }) as Filter<D>
+  const filter = versionFilter<D>(_id, expectedVersion, scope)
   const deleted = await claimed(claims, collection, _id, expectedVersion, async () => {
     const { deletedCount } = await collection.deleteOne(filter)
     return deletedCount > 0 ? true : null
   })
   if (deleted) return true
-  await throwIfStale(collection, _id, expectedVersion)
+  await throwIfStale(collection, _id, expectedVersion, scope)
   return false
 }
+
+const versionFilter = <D extends VersionedDoc>(
+  _id: ObjectId,
+  expectedVersion: number | undefined,
+  scope: Filter<D>,
+) => ({ ...scope, _id, ...(expectedVersion === undefined ? {} : { version: expectedVersion }) }) as Filter<D>
 
 /** Runs a versioned `write` under a claim when there are claims; a lost claim counts as no match. */
 async function claimed<D extends VersionedDoc, T>(
@@ -119,8 +128,9 @@ async function throwIfStale<D extends VersionedDoc>(
   collection: Collection<D>,
   _id: ObjectId,
   expectedVersion: number | undefined,
+  scope: Filter<D>,
 ): Promise<void> {
   if (expectedVersion === undefined) return
-  const exists = await collection.findOne({ _id } as Filter<D>, { projection: { _id: 1 } })
+  const exists = await collection.findOne({ ...scope, _id } as Filter<D>, { projection: { _id: 1 } })
   if (exists) throw new PreconditionFailedError()
 }

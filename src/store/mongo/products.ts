@@ -85,6 +85,13 @@ function toQuery(filter: ProductFilter): Filter<ProductDoc> {
   return query
 }
 
+/** The filter that keeps a write to `ownerId`'s products; null for an owner id no product can have. */
+function ownedBy(ownerId: string | undefined): Filter<ProductDoc> | null {
+  if (ownerId === undefined) return {}
+  const _id = toObjectId(ownerId)
+  return _id ? { ownerId: _id } : null
+}
+
 export class MongoProductRepository implements ProductRepository {
   private readonly products: Collection<ProductDoc>
 
@@ -140,7 +147,12 @@ export class MongoProductRepository implements ProductRepository {
     })
   }
 
-  update(id: string, changes: ProductChanges, expectedVersion?: number): Promise<ProductRecord | null> {
+  update(
+    id: string,
+    changes: ProductChanges,
+    expectedVersion?: number,
+    ownerId?: string,
+  ): Promise<ProductRecord | null> {
     const set: Partial<ProductDoc> = definedOnly({
       name: changes.name,
       nameKey: changes.name?.toLowerCase(),
@@ -149,13 +161,17 @@ export class MongoProductRepository implements ProductRepository {
       stock: changes.stock,
       tags: changes.tags,
     })
+    const scope = ownedBy(ownerId)
+    if (!scope) return Promise.resolve(null)
     return guard(async () => {
-      const doc = await updateVersioned(this.products, id, set, expectedVersion, this.claims)
+      const doc = await updateVersioned(this.products, id, set, expectedVersion, this.claims, scope)
       return doc ? toRecord(doc) : null
     })
   }
 
-  delete(id: string, expectedVersion?: number): Promise<boolean> {
-    return guard(() => deleteVersioned(this.products, id, expectedVersion, this.claims))
+  delete(id: string, expectedVersion?: number, ownerId?: string): Promise<boolean> {
+    const scope = ownedBy(ownerId)
+    if (!scope) return Promise.resolve(false)
+    return guard(() => deleteVersioned(this.products, id, expectedVersion, this.claims, scope))
   }
 }

@@ -83,12 +83,16 @@ export class SqliteProductRepository implements ProductRepository {
          version = version + 1,
          updated_at = $now
        WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)
+         AND ($ownerId IS NULL OR owner_id = $ownerId)
        RETURNING ${COLUMNS}`,
     )
     this.#delete = db.query<never, Params>(
-      'DELETE FROM products WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)',
+      `DELETE FROM products WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)
+         AND ($ownerId IS NULL OR owner_id = $ownerId)`,
     )
-    this.#exists = db.query<{ found: number }, Params>('SELECT 1 AS found FROM products WHERE id = $id')
+    this.#exists = db.query<{ found: number }, Params>(
+      'SELECT 1 AS found FROM products WHERE id = $id AND ($ownerId IS NULL OR owner_id = $ownerId)',
+    )
   }
 
   async create(input: NewProduct): Promise<ProductRecord> {
@@ -150,11 +154,17 @@ export class SqliteProductRepository implements ProductRepository {
     return { items: rows.map(toProduct), total }
   }
 
-  async update(id: string, changes: ProductChanges, expectedVersion?: number): Promise<ProductRecord | null> {
+  async update(
+    id: string,
+    changes: ProductChanges,
+    expectedVersion?: number,
+    ownerId?: string,
+  ): Promise<ProductRecord | null> {
     const row = guarded(() =>
       this.#update.get({
         id,
         expectedVersion: expectedVersion ?? null,
+        ownerId: ownerId ?? null,
         name: changes.name ?? null,
         nameKey: changes.name?.toLowerCase() ?? null,
         description: changes.description ?? null,
@@ -166,19 +176,25 @@ export class SqliteProductRepository implements ProductRepository {
       }),
     )
     if (row) return toProduct(row)
-    this.#assertMissing(id)
+    this.#assertMissing(id, expectedVersion, ownerId)
     return null
   }
 
-  async delete(id: string, expectedVersion?: number): Promise<boolean> {
-    const { changes } = guarded(() => this.#delete.run({ id, expectedVersion: expectedVersion ?? null }))
+  async delete(id: string, expectedVersion?: number, ownerId?: string): Promise<boolean> {
+    const { changes } = guarded(() =>
+      this.#delete.run({ id, expectedVersion: expectedVersion ?? null, ownerId: ownerId ?? null }),
+    )
     if (changes > 0) return true
-    this.#assertMissing(id)
+    this.#assertMissing(id, expectedVersion, ownerId)
     return false
   }
 
-  /** After a write matched no row: the product is gone (fine), or its version moved on (412). */
-  #assertMissing(id: string): void {
-    if (guarded(() => this.#exists.get({ id }))) throw new PreconditionFailedError()
+  /**
+   * After a write matched no row: the product (of that owner) is not there, fine; or it is, and
+   * only its version moved on (412).
+   */
+  #assertMissing(id: string, expectedVersion: number | undefined, ownerId: string | undefined): void {
+    if (expectedVersion === undefined) return
+    if (guarded(() => this.#exists.get({ id, ownerId: ownerId ?? null }))) throw new PreconditionFailedError()
   }
 }

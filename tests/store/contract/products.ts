@@ -97,5 +97,25 @@ export function describeProductContract(store: GetStore): void {
       expect(await store().products.delete(unknownId())).toBe(false)
       expect(await store().products.delete(unknownId(), 1)).toBe(false)
     })
+
+    test('update and delete with an ownerId leave another owner’s product alone, like an unknown id', async () => {
+      const product = await store().products.create(newProduct())
+      const stranger = unknownId()
+      expect(await store().products.update(product.id, { stock: 1 }, undefined, stranger)).toBeNull()
+      expect(await store().products.update(product.id, { stock: 1 }, 1, stranger)).toBeNull()
+      expect(await store().products.delete(product.id, undefined, stranger)).toBe(false)
+      expect(await store().products.delete(product.id, 1, stranger)).toBe(false)
+      expect(await store().products.findById(product.id)).toEqual(product)
+    })
+
+    test('update and delete with the owner’s id behave as without one', async () => {
+      const product = await store().products.create(newProduct())
+      const updated = await store().products.update(product.id, { stock: 2 }, 1, product.ownerId)
+      expect(updated?.stock).toBe(2)
+      expect(
+        await rejectionOf(store().products.update(product.id, { stock: 3 }, 1, product.ownerId)),
+      ).toBeInstanceOf(PreconditionFailedError)
+      expect(await store().products.delete(product.id, 2, product.ownerId)).toBe(true)
+    })
   })
 }
