@@ -47,6 +47,14 @@ describe('HTTP conventions', () => {
     expect(products.headers.get('allow')).toBe('GET, HEAD, POST')
   })
 
+  test('a fixed path is its own resource: /users/me answers 405, not /users/{id}', async () => {
+    for (const method of ['PUT', 'DELETE', 'POST']) {
+      const reply = await client.request(method, '/users/me', { body: method === 'DELETE' ? undefined : {} })
+      isProblem(reply, 405)
+      expect(reply.headers.get('allow')).toBe('GET, HEAD, PATCH')
+    }
+  })
+
   test('malformed JSON is a 400 problem', async () => {
     const reply = await client.post('/auth/register', {
       body: '{"username": ',

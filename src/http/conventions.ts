@@ -4,7 +4,7 @@ import { JSON_TYPE } from './body'
 import { type FieldError, HttpError, OAuthError } from './errors'
 import type { Logger } from './log'
 import { problemResponse } from './problem'
-import { compileRouteTable, type RouteTable } from './routes'
+import { RouteIndex, type RouteTable } from './routes'
 
 export interface ConventionsOptions {
   logger: Logger
@@ -66,8 +66,8 @@ function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
  */
 export function httpConventions({ logger, routes }: ConventionsOptions) {
   const state = new WeakMap<Request, RequestState>()
-  // Routes are fixed once the app is built; compile them at the first 404.
-  let methodsAt: ((path: string) => string[]) | undefined
+  // Routes are fixed once the app is built; index them at the first request.
+  let index: RouteIndex | undefined
 
   return new Elysia({ name: 'http-conventions' })
     .onRequest(({ request, set }) => {
@@ -75,6 +75,11 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
       const id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
       state.set(request, { id, start: performance.now() })
       set.headers['x-request-id'] = id
+      // OPTIONS is left to CORS, which answers preflights after this hook.
+      if (request.method === 'OPTIONS') return
+      index ??= new RouteIndex(routes())
+      const own = index.ownMethods(pathOf(request))
+      if (own && !own.includes(request.method)) return methodNotAllowed(request, own, set)
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       try {
@@ -120,13 +125,9 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
         }
         switch (code) {
           case 'NOT_FOUND': {
-            methodsAt ??= compileRouteTable(routes())
-            const allow = methodsAt(instance)
-            if (allow.length > 0) {
-              return answer(405, `${request.method} is not allowed here; use ${allow.join(', ')}`, {
-                headers: { allow: allow.join(', ') },
-              })
-            }
+            index ??= new RouteIndex(routes())
+            const allow = index.allowed(instance)
+            if (allow.length > 0) return methodNotAllowed(request, allow, set)
             return answer(404, `no route for ${request.method} ${instance}`)
           }
           case 'PARSE': {
@@ -174,6 +175,19 @@ const oauthRequests = new WeakSet<Request>()
 
 /** Makes validation errors of this request OAuth2 `invalid_request` errors instead of problems. */
 export const markOAuthRequest = (request: Request) => void oauthRequests.add(request)
+
+/** 405 with the `Allow` header. */
+function methodNotAllowed(request: Request, allow: string[], set: { status?: number | string }) {
+  set.status = 405
+  return problemResponse(
+    405,
+    `${request.method} is not allowed here; use ${allow.join(', ')}`,
+    pathOf(request),
+    {
+      headers: { allow: allow.join(', ') },
+    },
+  )
+}
 
 /**
  * 413 for a body over `limit` bytes, told by its `Content-Length` before it is read. Bodies sent

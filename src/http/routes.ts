@@ -1,32 +1,57 @@
 /** The method and path pattern of every route, as Elysia lists them in `app.routes`. */
 export type RouteTable = ReadonlyArray<{ method: string; path: string }>
 
-/** Turns a route table into a lookup: the methods some route takes at a path, empty if none. */
-export function compileRouteTable(routes: RouteTable): (path: string) => string[] {
-  const byPath = new Map<string, Set<string>>()
-  for (const { method, path } of routes) {
-    if (method === 'ALL' || method === 'OPTIONS') continue
-    const methods = byPath.get(path) ?? new Set<string>()
-    methods.add(method)
-    if (method === 'GET') methods.add('HEAD')
-    byPath.set(path, methods)
+const isStatic = (path: string) => !path.includes(':') && !path.includes('*')
+const trimSlash = (path: string) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path)
+
+/** What methods the routes take where: for 405 and its `Allow` header. */
+export class RouteIndex {
+  private readonly byPath = new Map<string, Set<string>>()
+  private readonly patterns: Array<{ pattern: RegExp; methods: Set<string> }>
+
+  constructor(routes: RouteTable) {
+    for (const { method, path } of routes) {
+      if (method === 'ALL' || method === 'OPTIONS') continue
+      const methods = this.byPath.get(path) ?? new Set<string>()
+      methods.add(method)
+      if (method === 'GET') methods.add('HEAD')
+      this.byPath.set(path, methods)
+    }
+    this.patterns = [...this.byPath].map(([path, methods]) => ({
+      pattern: new RegExp(
+        `^${path
+          .split('/')
+          .map((part) =>
+            part === '*'
+              ? '.*'
+              : part.startsWith(':')
+                ? '[^/]+'
+                : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+          )
+          .join('/')}/?$`,
+      ),
+      methods,
+    }))
   }
-  const compiled = [...byPath].map(([path, methods]) => ({
-    pattern: new RegExp(
-      `^${path
-        .split('/')
-        .map((part) =>
-          part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-        )
-        .join('/')}/?$`,
-    ),
-    methods,
-  }))
-  return (path) => {
+
+  /** Methods that some route takes at `path`; empty when no route matches it at all. */
+  allowed(path: string): string[] {
     const allow = new Set<string>()
-    for (const { pattern, methods } of compiled) {
+    for (const { pattern, methods } of this.patterns) {
       if (pattern.test(path)) for (const m of methods) allow.add(m)
     }
     return [...allow].sort()
+  }
+
+  /**
+   * The methods of the route written exactly as `path` (like `/users/me`), or undefined. Such a
+   * path is a resource of its own: another method there must not fall through to a pattern that
+   * also matches it (`/users/:id`).
+   */
+  ownMethods(path: string): string[] | undefined {
+    const key = trimSlash(path)
+    if (!isStatic(key)) return undefined
+    const methods = this.byPath.get(key)
+    return methods && [...methods].sort()
   }
 }
