@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createApp } from '../src/app'
+import { createLogger } from '../src/http/log'
 import { createSqliteStore } from '../src/store/sqlite'
 import type { Store } from '../src/store/types'
-import { Client, testApp } from './support/app'
+import { Client, testApp, testConfig } from './support/app'
 
 /** The conventions of SPEC section 2 that every route shares (engine-independent). */
 describe('HTTP conventions', () => {
@@ -160,4 +162,35 @@ describe('HTTP conventions', () => {
     const insane = await client.get('/health', { headers: { 'x-request-id': 'a b<script>' } })
     expect(insane.headers.get('x-request-id')).not.toBe('a b<script>')
   })
+})
+
+test('every request gets one access-log line, refusals before routing included', async () => {
+  const lines: string[] = []
+  const store = createSqliteStore({ path: ':memory:' })
+  const app = createApp({
+    config: testConfig({ BODY_LIMIT: '1kb' }),
+    store,
+    logger: createLogger('info', (chunk) => lines.push(chunk)),
+  })
+  const requests: Array<[string, string, RequestInit, number]> = [
+    ['GET', '/health', {}, 200],
+    ['GET', '/nowhere', {}, 404],
+    ['DELETE', '/users/me', {}, 405],
+    ['POST', '/products', { headers: { 'content-type': 'application/json', 'content-length': '5000' } }, 413],
+    ['POST', '/auth/register', { headers: { 'content-type': 'text/plain' }, body: 'x' }, 415],
+  ]
+  for (const [method, path, init] of requests) {
+    await app.handle(new Request(`http://localhost${path}`, { method, ...init }))
+  }
+  await Bun.sleep(20)
+  const logged = lines
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.reqId)
+  expect(logged.map((l) => [l.method, l.path, l.status])).toEqual(requests.map(([m, p, , s]) => [m, p, s]))
+  for (const entry of logged)
+    expect(Object.keys(entry)).toEqual(['time', 'level', 'reqId', 'method', 'path', 'status', 'ms'])
+  await store.close()
 })

@@ -79,7 +79,8 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
       if (request.method === 'OPTIONS') return
       index ??= new RouteIndex(routes())
       const own = index.ownMethods(pathOf(request))
-      if (own && !own.includes(request.method)) return methodNotAllowed(request, own, set)
+      // Thrown, not returned: an answer returned from onRequest would skip the access log.
+      if (own && !own.includes(request.method)) throw methodNotAllowed(request, own)
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       try {
@@ -127,7 +128,10 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
           case 'NOT_FOUND': {
             index ??= new RouteIndex(routes())
             const allow = index.allowed(instance)
-            if (allow.length > 0) return methodNotAllowed(request, allow, set)
+            if (allow.length > 0) {
+              const refusal = methodNotAllowed(request, allow)
+              return answer(405, refusal.message, { headers: refusal.headers })
+            }
             return answer(404, `no route for ${request.method} ${instance}`)
           }
           case 'PARSE': {
@@ -158,13 +162,15 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
         return problemResponse(500, 'an unexpected error occurred; it has been logged', pathOf(request))
       }
     })
-    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
       const s = state.get(request)
+      // A handler that returns a Response sets its status there, not in `set`.
+      const status = responseValue instanceof Response ? responseValue.status : set.status
       logger.line('info', {
         reqId: s?.id,
         method: request.method,
         path: pathOf(request),
-        status: typeof set.status === 'number' ? set.status : 200,
+        status: typeof status === 'number' ? status : 200,
         ms: s ? Math.round((performance.now() - s.start) * 100) / 100 : undefined,
       })
     })
@@ -177,16 +183,10 @@ const oauthRequests = new WeakSet<Request>()
 export const markOAuthRequest = (request: Request) => void oauthRequests.add(request)
 
 /** 405 with the `Allow` header. */
-function methodNotAllowed(request: Request, allow: string[], set: { status?: number | string }) {
-  set.status = 405
-  return problemResponse(
-    405,
-    `${request.method} is not allowed here; use ${allow.join(', ')}`,
-    pathOf(request),
-    {
-      headers: { allow: allow.join(', ') },
-    },
-  )
+function methodNotAllowed(request: Request, allow: string[]): HttpError {
+  return new HttpError(405, `${request.method} is not allowed here; use ${allow.join(', ')}`, {
+    allow: allow.join(', '),
+  })
 }
 
 /**
@@ -194,12 +194,10 @@ function methodNotAllowed(request: Request, allow: string[], set: { status?: num
  * without one (chunked) are cut at the same size by Bun's `maxRequestBodySize` (see index.ts).
  */
 export function bodyLimit(limit: number) {
-  return new Elysia({ name: 'body-limit', seed: limit }).onRequest(({ request, set }) => {
+  return new Elysia({ name: 'body-limit', seed: limit }).onRequest(({ request }) => {
     if (Number(request.headers.get('content-length') ?? 0) <= limit) return
-    set.status = 413
-    return problemResponse(413, `the body is larger than the limit of ${limit} bytes`, pathOf(request), {
-      headers: { connection: 'close' },
-    })
+    // Thrown, so that the error mapping answers it and the access log records it.
+    throw new HttpError(413, `the body is larger than the limit of ${limit} bytes`, { connection: 'close' })
   })
 }
 
