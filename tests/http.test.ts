@@ -55,6 +55,9 @@ describe('HTTP conventions', () => {
       isProblem(reply, 405)
       expect(reply.headers.get('allow')).toBe('GET, HEAD, PATCH')
     }
+    const options = await client.request('OPTIONS', '/users/me')
+    expect(options.status).toBe(405)
+    expect(options.headers.get('allow')).toBe('GET, HEAD, PATCH')
   })
 
   test('malformed JSON is a 400 problem', async () => {

@@ -127,7 +127,8 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
         switch (code) {
           case 'NOT_FOUND': {
             index ??= new RouteIndex(routes())
-            const allow = index.allowed(instance)
+            // A fixed path such as /users/me answers for itself, not with /users/:id's methods.
+            const allow = index.ownMethods(instance) ?? index.allowed(instance)
             if (allow.length > 0) {
               const refusal = methodNotAllowed(request, allow)
               return answer(405, refusal.message, { headers: refusal.headers })
