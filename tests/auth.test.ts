@@ -88,6 +88,14 @@ for (const kind of STORE_KINDS) {
         expect(reply.body.errors).toContainEqual({ pointer: '/role', detail: 'unknown field' })
       })
 
+      test('an address with the unusual characters the pattern allows is taken', async () => {
+        const account = newAccount()
+        const email = `o'hara!#$%&*+/=?^_{|}~-${account.email}`
+        const reply = await client.post('/auth/register', { body: { ...account, email } })
+        expect(reply.status).toBe(201)
+        expect(reply.body.email).toBe(email)
+      })
+
       test('a short password, a bad username and a bad email are each named', async () => {
         const reply = await client.post('/auth/register', {
           body: { username: 'a b', email: 'not-an-email', password: 'short' },

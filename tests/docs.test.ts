@@ -169,11 +169,14 @@ describe('the OpenAPI document', () => {
   test('takes the login as a form and as JSON', () => {
     const content = document.paths['/auth/login'].post.requestBody.content
     expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded'])
+    // A form must name the grant (RFC 6749 section 4.3.2); JSON may leave it out.
     expect(content['application/x-www-form-urlencoded'].schema).toEqual({
-      $ref: '#/components/schemas/LoginForm',
+      allOf: [{ $ref: '#/components/schemas/LoginForm' }, { required: ['grant_type'] }],
     })
+    expect(content['application/json'].schema).toEqual({ $ref: '#/components/schemas/LoginForm' })
     const form = resolveRef('#/components/schemas/LoginForm')
     expect(form.required).toEqual(['username', 'password'])
+    expect(form.properties.grant_type.const).toBe('password')
   })
 
   test('documents every request body and the headers of created, cached and limited responses', () => {

@@ -145,6 +145,30 @@ for (const kind of STORE_KINDS) {
     })
 
     describe('PATCH /products/{id}', () => {
+      test.each(['null', '[]', '1', 'true', '"text"'])(
+        'a body of %s is a 422 and changes nothing',
+        async (raw) => {
+          const product = await newProduct()
+          const before = etagOf(await client.get(`/products/${product.id}`))
+          const reply = await client.patch(`/products/${product.id}`, {
+            token: owner.token,
+            body: raw,
+            headers: { 'content-type': 'application/json' },
+          })
+          expectProblem(reply, 422)
+          expect(etagOf(await client.get(`/products/${product.id}`))).toBe(before)
+        },
+      )
+
+      test('an If-Match naming no version of ours on an unknown id is still a 404', async () => {
+        const reply = await client.patch(`/products/${UNKNOWN_ID}`, {
+          token: owner.token,
+          body: { stock: 1 },
+          headers: { 'if-match': 'W/"not-ours"' },
+        })
+        expectProblem(reply, 404)
+      })
+
       test('the owner changes one field and the others stay', async () => {
         const product = await newProduct()
         const reply = await client.patch(`/products/${product.id}`, {

@@ -8,7 +8,7 @@ import { PASSWORD_MAX } from '../users/model'
 export const LoginForm = t.Object(
   {
     grant_type: t.Optional(
-      t.String({ description: 'Must be "password"; may be left out in JSON', examples: ['password'] }),
+      t.Literal('password', { description: 'Required in a form; may be left out in JSON' }),
     ),
     username: t.String({ maxLength: 254, description: 'Username or email', examples: ['ada_lovelace'] }),
     password: t.String({ maxLength: PASSWORD_MAX, examples: ['correct horse battery'] }),
@@ -26,9 +26,7 @@ export const RefreshForm = t.Object(
       maxLength: 512,
       description: 'The refresh token of the last pair',
     }),
-    grant_type: t.Optional(
-      t.String({ description: 'Must be "refresh_token" when sent', examples: ['refresh_token'] }),
-    ),
+    grant_type: t.Optional(t.Literal('refresh_token')),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
   },
   { additionalProperties: true, title: 'RefreshForm' },

@@ -25,13 +25,23 @@ export function nestedTooDeeply(text: string, limit = MAX_JSON_DEPTH): boolean {
   return false
 }
 
-/** Parses a JSON body, refusing bodies nested deeper than `MAX_JSON_DEPTH` with a 400. */
-export async function readJson(request: Request): Promise<unknown> {
+/**
+ * Parses a JSON body: a 400 for one nested deeper than `MAX_JSON_DEPTH`, a 422 for anything but an
+ * object (every body of ours is one; Elysia would turn `null` or `[]` into `{}` for a schema whose
+ * fields are all optional, and a PATCH would then succeed on nothing).
+ */
+export async function readJson(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text()
   if (nestedTooDeeply(text)) {
     throw new HttpError(400, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
   }
-  return JSON.parse(text)
+  const body: unknown = JSON.parse(text)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(422, 'the body must be a JSON object', {}, [
+      { pointer: '', detail: 'must be an object' },
+    ])
+  }
+  return body as Record<string, unknown>
 }
 
 /** The media types a `parse` hook takes, for the OpenAPI document (see `takes`). */

@@ -33,7 +33,7 @@ function validationErrors(error: Readonly<ValidationError>): FieldError[] {
     return fieldErrors(error)
   } catch {
     // Walking a pathologically nested value can overflow the stack; say what we can.
-    return [{ pointer: '/', detail: 'the value is invalid or nested too deeply' }]
+    return [{ pointer: '', detail: 'the value is invalid or nested too deeply' }]
   }
 }
 
@@ -44,7 +44,7 @@ function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
     if (!('path' in issue)) continue
     const schema = issue.schema as { error?: unknown; title?: string } | undefined
     // Query numbers and booleans are checked one by one without a path; their schema's title names them.
-    const pointer = issue.path || (schema?.title ? `/${schema.title}` : '/')
+    const pointer = issue.path || (schema?.title ? `/${schema.title}` : '')
     // TypeBox reports a union or a pattern several times over; one entry per field is clearer.
     if (seen.has(pointer)) continue
     seen.add(pointer)
@@ -56,7 +56,7 @@ function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
           : issue.message
     errors.push({ pointer, detail })
   }
-  if (errors.length === 0) errors.push({ pointer: '/', detail: error.message })
+  if (errors.length === 0) errors.push({ pointer: '', detail: error.message })
   return errors
 }
 

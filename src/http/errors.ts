@@ -23,8 +23,6 @@ export const notFound = (what: string) => new HttpError(404, `${what} not found`
 export const forbidden = (detail: string) => new HttpError(403, detail)
 export const conflict = (detail: string, pointer?: string) =>
   new HttpError(409, detail, {}, pointer ? [{ pointer, detail }] : undefined)
-export const preconditionFailed = () =>
-  new HttpError(412, 'the resource has changed since it was read; fetch it again and retry with the new ETag')
 export const unprocessable = (errors: FieldError[]) =>
   new HttpError(422, errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), {}, errors)
 

@@ -1,20 +1,22 @@
 import type { Context } from 'elysia'
-import { preconditionFailed } from './errors'
 
 /** The strong ETag of a resource version. */
 export const etagOf = (version: number) => `"${version}"`
 
+/** A version no resource has: what an `If-Match` naming none of ours asks for, so it never matches. */
+const NO_VERSION = -1
+
 /**
  * The version an `If-Match` header requires, or `undefined` when there is none (`*` too: any
- * current version matches). A value that names no version of ours can never match: 412.
+ * current version matches). A value that names no version of ours can never match: the write then
+ * answers 412, or 404 when there is no such resource at all (RFC 9110 section 13.2.2).
  */
 export function requiredVersion(ifMatch: string | undefined | null): number | undefined {
   if (!ifMatch) return undefined
   const value = ifMatch.trim()
   if (value === '*') return undefined
   const match = /^"(\d{1,15})"$/.exec(value)
-  if (!match) throw preconditionFailed()
-  return Number(match[1])
+  return match ? Number(match[1]) : NO_VERSION
 }
 
 /** True when an `If-None-Match` header lists the current ETag (or `*`), so a GET may answer 304. */

@@ -29,7 +29,12 @@ Lists take \`page\` (from 1) and \`limit\` (1 to 100, default 20) and answer
 
 ## Request ids
 Every response carries \`X-Request-Id\`: the client's own, when it sends a sane one, or a generated one.
-The service's log lines name it.`
+The service's log lines name it.
+
+## Strings
+Lengths (\`minLength\`, \`maxLength\`) count UTF-16 code units, as JavaScript does: a character outside
+the Basic Multilingual Plane, such as most emoji, counts as two. Names and descriptions are trimmed;
+emails, usernames and tags compare ignoring case.`
 
 export const TAGS = [
   { name: 'auth', description: 'Register, log in (OAuth2 password grant), refresh and log out' },
@@ -137,6 +142,9 @@ const productFields = {
 }
 
 /** Examples of the main bodies, by schema name; `tests/docs.test.ts` checks each against its schema. */
+/** Fields a form body must carry beyond its JSON schema, by schema name (RFC 6749 section 4.3.2). */
+export const FORM_REQUIRED: Record<string, string[]> = { LoginForm: ['grant_type'] }
+
 export const EXAMPLES: Record<string, unknown> = {
   User: user,
   UserPage: { items: [user], page: 1, limit: 20, total: 1 },

@@ -4,6 +4,7 @@ import { mediaTypesOf } from './body'
 import {
   DESCRIPTION,
   EXAMPLES,
+  FORM_REQUIRED,
   HEADERS,
   OPERATION_EXAMPLES,
   problemExample,
@@ -127,10 +128,19 @@ function completeOperation(generated: Node, { path, method, hooks, clean }: Oper
     const types = declared ?? (mediaTypes.length > 0 ? mediaTypes : ['application/json'])
     const source = mediaTypes.length > 0 ? body.content[mediaTypes[0] as string].schema : json(hooks.body)
     const schema = clean(source)
-    const example = EXAMPLES[refName(schema) ?? '']
+    const name = refName(schema) ?? ''
+    const example = EXAMPLES[name]
+    const formRequired = FORM_REQUIRED[name]
+    // A form must say more than JSON does (the grant type); JSON keeps the shorter schema.
+    const schemaFor = (type: string) =>
+      formRequired && type === 'application/x-www-form-urlencoded'
+        ? { allOf: [schema, { required: formRequired }] }
+        : schema
     operation.requestBody = {
       required: true,
-      content: Object.fromEntries(types.map((type) => [type, { schema, ...(example ? { example } : {}) }])),
+      content: Object.fromEntries(
+        types.map((type) => [type, { schema: schemaFor(type), ...(example ? { example } : {}) }]),
+      ),
     }
   }
 
