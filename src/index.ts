@@ -42,7 +42,11 @@ async function main() {
   // at the app's limit Bun would answer first, with an empty 413 that no client can make sense of.
   const backstop = config.bodyLimit * 2 + 64 * 1024
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: backstop })
-  logger.info('listening', { url: `http://${config.host}:${app.server?.port}`, env: config.env })
+  logger.info('listening', {
+    url: `http://${config.host}:${app.server?.port}`,
+    docs: `http://localhost:${app.server?.port}/swagger`,
+    env: config.env,
+  })
 
   let stopping = false
   const shutdown = async (signal: string) => {
