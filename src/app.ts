@@ -25,7 +25,7 @@ export interface AppDeps {
 }
 
 /** The services behind the routes, built once per app. */
-export function createServices({ config, store }: Pick<AppDeps, 'config' | 'store'>) {
+function createServices({ config, store }: Pick<AppDeps, 'config' | 'store'>) {
   const accessTokens = new AccessTokens({
     secret: config.jwtSecret,
     issuer: config.jwtIssuer,

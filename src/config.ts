@@ -49,7 +49,7 @@ export class ConfigError extends Error {
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 
 /** Parses `90`, `45s`, `15m`, `12h` or `30d` into seconds. */
-export function parseDuration(variable: string, value: string): number {
+function parseDuration(variable: string, value: string): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim())
   const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1) : Number.NaN
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {
@@ -64,7 +64,7 @@ export function parseDuration(variable: string, value: string): number {
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 }
 
 /** Parses `1048576`, `512kb` or `1mb` (binary units) into bytes. */
-export function parseSize(variable: string, value: string): number {
+function parseSize(variable: string, value: string): number {
   const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim())
   const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
   const bytes = match && unit ? Number(match[1]) * unit : Number.NaN

@@ -49,8 +49,19 @@ const parseTokenRequest = takes(
  */
 const tokenRequest = (grantType: 'password' | 'refresh_token') => ({
   parse: parseTokenRequest,
-  transform({ request, body }: { request: Request; body: unknown }) {
+  transform({
+    request,
+    body,
+    set,
+  }: {
+    request: Request
+    body: unknown
+    set: { headers: Record<string, unknown> }
+  }) {
     markOAuthRequest(request)
+    // Token answers, errors included, must not be cached (RFC 6749 section 5.1).
+    set.headers['cache-control'] = 'no-store'
+    set.headers.pragma = 'no-cache'
     const sent = (body as { grant_type?: unknown } | null)?.grant_type
     if (sent !== undefined && sent !== grantType) {
       throw new OAuthError('unsupported_grant_type', `this route takes grant_type=${grantType} only`)
@@ -96,12 +107,10 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
     )
     .post(
       '/login',
-      async ({ body, set, request, server }) => {
+      async ({ body, request, server }) => {
         if (body.grant_type === undefined && !JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
           throw new OAuthError('invalid_request', 'grant_type=password is required')
         }
-        set.headers['cache-control'] = 'no-store'
-        set.headers.pragma = 'no-cache'
         return auth.login(body.username, body.password, clientAddress(request, server, trustProxy))
       },
       {
@@ -116,25 +125,17 @@ export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
         },
       },
     )
-    .post(
-      '/refresh',
-      ({ body, set }) => {
-        set.headers['cache-control'] = 'no-store'
-        set.headers.pragma = 'no-cache'
-        return auth.refresh(body.refresh_token)
+    .post('/refresh', ({ body }) => auth.refresh(body.refresh_token), {
+      ...tokenRequest('refresh_token'),
+      body: RefreshForm,
+      response: tokenResponses,
+      detail: {
+        summary: 'Exchange a refresh token for a new pair',
+        operationId: 'refresh',
+        description:
+          'Rotation: the presented token dies. Presenting a token that was already rotated revokes every token of its session.',
       },
-      {
-        ...tokenRequest('refresh_token'),
-        body: RefreshForm,
-        response: tokenResponses,
-        detail: {
-          summary: 'Exchange a refresh token for a new pair',
-          operationId: 'refresh',
-          description:
-            'Rotation: the presented token dies. Presenting a token that was already rotated revokes every token of its session.',
-        },
-      },
-    )
+    })
     .post(
       '/logout',
       async ({ body, set }) => {

@@ -7,7 +7,7 @@ export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 export const MAX_JSON_DEPTH = 32
 
 /** True when `text` nests arrays or objects deeper than `limit` (strings are skipped). */
-export function nestedTooDeeply(text: string, limit = MAX_JSON_DEPTH): boolean {
+function nestedTooDeeply(text: string, limit = MAX_JSON_DEPTH): boolean {
   // A body that short cannot be that deep; most bodies end here.
   if (text.length <= limit * 2) return false
   let depth = 0

@@ -114,15 +114,10 @@ export function httpConventions({ logger, routes }: ConventionsOptions) {
             headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
           })
         }
-        if (oauthRequests.has(request)) {
-          if (code === 'VALIDATION' && error.type !== 'response') {
-            set.status = 400
-            return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
-          }
-          if (code === 'PARSE' && JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
-            set.status = 400
-            return oauthErrorResponse(new OAuthError('invalid_request', 'the body is not valid JSON'))
-          }
+        // (Their own parser already throws OAuth2 errors for bodies it cannot read.)
+        if (oauthRequests.has(request) && code === 'VALIDATION' && error.type !== 'response') {
+          set.status = 400
+          return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
         }
         switch (code) {
           case 'NOT_FOUND': {

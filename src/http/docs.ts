@@ -122,7 +122,7 @@ function asset(file: string, contentType: string, patch?: (text: string) => stri
 /** ReDoc's "API docs by Redocly" link shows a logo from Redocly's CDN; an empty image stays at home. */
 const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg'
 const EMPTY_SVG = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='0' height='0'/%3E"
-export const withoutCdnLogo = (bundle: string) => bundle.replaceAll(REDOC_CDN_LOGO, EMPTY_SVG)
+const withoutCdnLogo = (bundle: string) => bundle.replaceAll(REDOC_CDN_LOGO, EMPTY_SVG)
 
 /**
  * Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`, `/docs`

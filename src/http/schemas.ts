@@ -71,3 +71,8 @@ export const ifMatchHeaders = t.Object({
     t.String({ description: 'ETag from an earlier read; 412 if the resource changed since' }),
   ),
 })
+
+/** Headers every single-resource read may carry. */
+export const ifNoneMatchHeaders = t.Object({
+  'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy; 304 when it is current' })),
+})

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
 import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
-import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
+import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { ProductSortField } from '../store/types'
 import type { Actor } from '../users/service'
 import {
@@ -68,9 +68,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       },
       {
         params: IdParams,
-        headers: t.Object({
-          'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })),
-        }),
+        headers: ifNoneMatchHeaders,
         response: { 200: Product, 304: t.Void(), ...problems(404, 422) },
         detail: { summary: 'Read a product', operationId: 'getProduct', security: [] },
       },

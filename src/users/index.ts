@@ -2,14 +2,11 @@ import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
 import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
-import { IdParams, ifMatchHeaders, parseSort, problems } from '../http/schemas'
+import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
 import type { UserSortField } from '../store/types'
 import { CreateUser, PatchMe, PatchUser, ReplaceUser, toUser, User, UserListQuery, UserPage } from './model'
 import type { UserChangesInput, UserService } from './service'
 
-const ifNoneMatch = t.Object({
-  'if-none-match': t.Optional(t.String({ description: 'ETag of a cached copy' })),
-})
 const mine = { 304: t.Void(), ...problems(401, 403, 404) }
 
 interface ChangeContext {
@@ -37,7 +34,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       },
       {
         auth: true,
-        headers: ifNoneMatch,
+        headers: ifNoneMatchHeaders,
         response: { 200: User, ...mine },
         detail: { summary: 'Your own account', operationId: 'getMe' },
       },
@@ -105,7 +102,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       {
         auth: true,
         params: IdParams,
-        headers: ifNoneMatch,
+        headers: ifNoneMatchHeaders,
         response: { 200: User, ...mine, ...problems(401, 403, 404, 422) },
         detail: { summary: 'Read a user (admins, or the user itself)', operationId: 'getUser' },
       },

@@ -26,14 +26,8 @@ export interface NewUserInput {
   disabled?: boolean
 }
 
-export interface UserChangesInput {
-  username?: string
-  email?: string
-  fullName?: string
-  role?: Role
-  disabled?: boolean
-  password?: string
-}
+/** What an admin may change of a user (`PUT` and `PATCH /users/{id}`). */
+export type UserChangesInput = Partial<NewUserInput>
 
 /** Emails compare and are stored lower-case; names are trimmed (SPEC section 2). */
 function normalize<T extends { email?: string; fullName?: string }>(input: T): T {
@@ -100,19 +94,23 @@ export class UserService {
     const changes: UserChanges = { ...rest }
     if (password !== undefined) changes.passwordHash = await hashPassword(password)
     const write = async () => {
-      const current = await this.users.findById(id)
-      if (!current) throw notFound('user')
-      if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes })) await this.keepOneAdmin()
       const updated = await this.users.update(id, changes, expectedVersion)
       if (!updated) throw notFound('user')
-      return { current, updated }
+      return updated
     }
-    // Only a change of role or disabled can remove an admin, so only those wait in line.
-    const touchesAdmin = changes.role !== undefined || changes.disabled !== undefined
-    const { current, updated } = touchesAdmin ? await this.adminChanges.run(write) : await write()
-    if (password !== undefined || (changes.disabled && !current.disabled)) {
-      await this.refreshTokens.revokeAllForUser(id, new Date())
-    }
+    // Only a change of role or disabled can remove an admin: only those read the user first, and
+    // wait in line so that the check and the write go together.
+    const updated =
+      changes.role === undefined && changes.disabled === undefined
+        ? await write()
+        : await this.adminChanges.run(async () => {
+            const current = await this.users.findById(id)
+            if (!current) throw notFound('user')
+            if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes }))
+              await this.keepOneAdmin()
+            return write()
+          })
+    if (password !== undefined || changes.disabled) await this.refreshTokens.revokeAllForUser(id, new Date())
     return updated
   }
 
