@@ -179,6 +179,14 @@ for (const kind of STORE_KINDS) {
         expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.3)
       })
 
+      test('token errors are not cached either', async () => {
+        const reply = await client.post('/auth/login', {
+          body: { username: 'nobody_at_all', password: 'wrong-pw' },
+        })
+        expect(reply.status).toBe(400)
+        expect(reply.headers.get('cache-control')).toBe('no-store')
+      })
+
       test('a missing grant_type in a form is invalid_request', async () => {
         const reply = await client.post('/auth/login', {
           form: { username: 'someone', password: 'whatever-pw' },

@@ -170,6 +170,19 @@ for (const kind of STORE_KINDS) {
         expectProblem(await client.get('/users/me', { token: victim.token }), 403)
       })
 
+      test("disabling, or a new password from an admin, ends the user's sessions for good", async () => {
+        for (const change of [{ disabled: true }, { password: `new-${unique()}` }]) {
+          const victim = await registerUser(client)
+          expect(
+            (await client.patch(`/users/${victim.id}`, { token: admin.token, body: change })).status,
+          ).toBe(200)
+          // Enabled again, the old session must still be dead: it was revoked, not just refused.
+          await client.patch(`/users/${victim.id}`, { token: admin.token, body: { disabled: false } })
+          const refresh = await client.post('/auth/refresh', { body: { refresh_token: victim.refreshToken } })
+          expect(refresh.body.error).toBe('invalid_grant')
+        }
+      })
+
       test('changing only the case of its own username is no conflict', async () => {
         const target = await createUser()
         const username = target.username.toUpperCase()
