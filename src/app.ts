@@ -1,31 +1,27 @@
-import { Elysia } from 'elysia'
+import { type AnyElysia, Elysia } from 'elysia'
 import { authRoutes } from './auth'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
-import { bodyLimit, httpConventions } from './http/conventions'
+import type { Logger } from './core/log'
+import { healthRoutes } from './health'
+import { bodyLimit } from './http/body-limit'
 import { cors } from './http/cors'
 import { docs } from './http/docs'
-import type { Logger } from './http/log'
-import type { RouteTable } from './http/routes'
+import { errorMapping } from './http/error-mapping'
+import { requestLog } from './http/request-log'
+import { fixedPathMethods, lazyRouteIndex, type RouteTable } from './http/routes'
 import { staticFiles } from './http/static'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
-import { serviceRoutes } from './service'
 import type { Store } from './store/types'
-import { userRoutes } from './users'
+import { registrationRoutes, userRoutes } from './users'
 import { UserService } from './users/service'
 
-export interface AppDeps {
-  config: Config
-  store: Store
-  logger: Logger
-}
-
 /** The services behind the routes, built once per app. */
-function createServices({ config, store }: Pick<AppDeps, 'config' | 'store'>) {
+export function createServices(config: Config, store: Store) {
   const accessTokens = new AccessTokens({
     secret: config.jwtSecret,
     issuer: config.jwtIssuer,
@@ -44,26 +40,37 @@ function createServices({ config, store }: Pick<AppDeps, 'config' | 'store'>) {
   }
 }
 
+export type Services = ReturnType<typeof createServices>
+
+export interface AppDeps {
+  config: Config
+  store: Store
+  logger: Logger
+  /** Built from `config` and `store` when not given. */
+  services?: Services
+}
+
 /** Composes the whole HTTP app; it does not listen (see `index.ts`). */
-export function createApp(deps: AppDeps) {
-  const { config, store, logger } = deps
-  const services = createServices(deps)
+export function createApp({ config, store, logger, services = createServices(config, store) }: AppDeps) {
   const auth = authPlugin(services.accessTokens, store.users)
-  let routes: RouteTable = []
+  // Routes are known once the app below is complete; 405s and the OpenAPI document read them then.
+  const routes = lazyRouteIndex((): RouteTable => app.routes)
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
-    .use(httpConventions({ logger, routes: () => routes }))
+    .use(requestLog(logger))
+    .use(errorMapping({ logger, routes }))
+    .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.
     .use(cors(config.corsOrigins))
     .use(bodyLimit(config.bodyLimit))
-    .use(docs())
+    .use(docs((): AnyElysia => app))
     .use(staticFiles())
-    .use(serviceRoutes(store))
-    .use(authRoutes({ auth: services.auth, users: services.users, trustProxy: config.trustProxy }))
+    .use(healthRoutes(store))
+    .use(registrationRoutes(services.users))
+    .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy }))
     .use(userRoutes(services.users, auth))
     .use(productRoutes(services.products, auth))
-  routes = app.routes
-  return Object.assign(app, { services })
+  return app
 }
 
 /** The app's type, for Eden Treaty clients. */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { EMAIL_MAX, EMAIL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './users/model'
+import { EMAIL_MAX, EMAIL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './core/domain'
+import { LOG_LEVELS, type LogLevel } from './core/log'
 
 /** The service's configuration, read from the environment once at start. */
 export interface Config {
@@ -31,9 +32,6 @@ export interface Config {
   admin: { username: string; email: string; password: string } | undefined
   logLevel: LogLevel
 }
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** A variable is missing or malformed; the message names it. */
 export class ConfigError extends Error {

@@ -1,10 +1,10 @@
-import { createApp } from './app'
-import { prepareDummyHash } from './auth/passwords'
+import { createApp, createServices } from './app'
 import { ConfigError, loadConfig } from './config'
-import { createLogger } from './http/log'
+import { createLogger } from './core/log'
+import { prepareDummyHash } from './core/passwords'
 import { openStore } from './store'
 
-/** How long in-flight requests may take to finish after SIGTERM or SIGINT (SPEC section 8). */
+/** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
 const DRAIN_TIMEOUT_MS = 10_000
 
 async function main() {
@@ -27,10 +27,11 @@ async function main() {
     logger.flush()
     process.exit(1)
   }
-  const app = createApp({ config, store, logger })
+  const services = createServices(config, store)
+  const app = createApp({ config, store, logger, services })
   await prepareDummyHash()
   if (config.admin) {
-    const created = await app.services.users.ensureAdmin(config.admin)
+    const created = await services.users.ensureAdmin(config.admin)
     if (created) logger.info('created the first admin', { username: created.username })
     else if ((await store.users.countEnabledAdmins()) === 0) {
       logger.warn('ADMIN_USERNAME or ADMIN_EMAIL belongs to an existing account that is not an enabled admin')

@@ -40,7 +40,7 @@ test('bun dev serves a saved change without a restart', async () => {
     while ((await name()) !== 'mercado' && Date.now() - started < 20_000) await Bun.sleep(50)
     expect(await name()).toBe('mercado')
 
-    const file = join(copy, 'src', 'service.ts')
+    const file = join(copy, 'src', 'health', 'index.ts')
     writeFileSync(file, readFileSync(file, 'utf8').replace("name: 'mercado'", "name: 'mercado-edited'"))
     const saved = Date.now()
     while ((await name()) !== 'mercado-edited' && Date.now() - saved < 10_000) await Bun.sleep(25)

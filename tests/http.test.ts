@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createApp } from '../src/app'
-import { createLogger } from '../src/http/log'
+import { createLogger } from '../src/core/log'
 import { createSqliteStore } from '../src/store/sqlite'
 import type { Store } from '../src/store/types'
 import { Client, testApp, testConfig } from './support/app'
@@ -12,12 +12,12 @@ describe('HTTP conventions', () => {
 
   beforeAll(() => {
     store = createSqliteStore({ path: ':memory:' })
-    const { app } = testApp(store, { BODY_LIMIT: '1kb' })
+    const { app, services } = testApp(store, { BODY_LIMIT: '1kb' })
     // A route that fails the way a bug does, to see what a client gets.
     app.get('/boom', () => {
       throw new Error('secret internal detail')
     })
-    client = new Client(app)
+    client = new Client(app, services)
   })
   afterAll(() => store.close())
 

@@ -1,19 +1,14 @@
 import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
-import { JSON_TYPE, parseJson, readJson, takes } from '../http/body'
-import { markOAuthRequest } from '../http/conventions'
-import { HttpError, OAuthError } from '../http/errors'
-import { markCreated } from '../http/etag'
+import { HttpError, OAuthError } from '../core/errors'
+import { JSON_TYPE, readJson, takes } from '../http/body'
+import { markOAuthRequest } from '../http/oauth'
 import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
-import { problems } from '../http/schemas'
-import { Register, toUser, User } from '../users/model'
-import type { UserService } from '../users/service'
 import { LoginForm, RefreshForm, TokenResponse } from './model'
 import type { AuthService } from './service'
 
 export interface AuthRoutesOptions {
   auth: AuthService
-  users: UserService
   /** Take the client address from `X-Forwarded-For`. */
   trustProxy: boolean
 }
@@ -22,7 +17,7 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 
 /**
  * The token routes take JSON or a form (what OAuth2 clients send), and answer malformed input the
- * OAuth2 way rather than with a problem (SPEC section 2). Elysia's `parse: [...]` uses only the
+ * OAuth2 way rather than with a problem (docs/api.md, Errors). Elysia's `parse: [...]` uses only the
  * first parser it lists, hence this one.
  */
 const parseTokenRequest = takes(
@@ -84,27 +79,9 @@ function clientAddress(request: Request, server: Server<unknown> | null, trustPr
   return server?.requestIP(request)?.address ?? 'unknown'
 }
 
-/** `/auth`: register, the OAuth2 password grant, refresh-token rotation and logout. */
-export const authRoutes = ({ auth, users, trustProxy }: AuthRoutesOptions) =>
+/** `/auth`: the OAuth2 password grant, refresh-token rotation and logout. */
+export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
   new Elysia({ prefix: '/auth', tags: ['auth'] })
-    .post(
-      '/register',
-      async ({ body, set }) => {
-        const user = await users.create(body)
-        markCreated(set, `/users/${user.id}`, user.version)
-        return toUser(user)
-      },
-      {
-        parse: parseJson,
-        body: Register,
-        response: { 201: User, ...problems(409, 415, 422) },
-        detail: {
-          summary: 'Create an account',
-          operationId: 'register',
-          description: 'Creates a user with role `user`.',
-        },
-      },
-    )
     .post(
       '/login',
       async ({ body, request, server }) => {

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { PASSWORD_MAX } from '../users/model'
+import { LOGIN_MAX, PASSWORD_MAX } from '../core/domain'
 
 /**
  * The password grant's fields. A missing or malformed one is an OAuth2 `invalid_request` (RFC 6749
@@ -10,7 +10,11 @@ export const LoginForm = t.Object(
     grant_type: t.Optional(
       t.Literal('password', { description: 'Required in a form; may be left out in JSON' }),
     ),
-    username: t.String({ maxLength: 254, description: 'Username or email', examples: ['ada_lovelace'] }),
+    username: t.String({
+      maxLength: LOGIN_MAX,
+      description: 'Username or email',
+      examples: ['ada_lovelace'],
+    }),
     password: t.String({ maxLength: PASSWORD_MAX, examples: ['correct horse battery'] }),
     scope: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),

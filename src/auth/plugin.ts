@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
-import { forbidden, UnauthorizedError } from '../http/errors'
-import type { Role, UserRecord, UserRepository } from '../store/types'
+import type { Role } from '../core/domain'
+import { forbidden, UnauthorizedError } from '../core/errors'
+import type { UserRecord, UserRepository } from '../store/types'
 import { type AccessTokens, InvalidTokenError } from './tokens'
 
 /** The OpenAPI security requirement of every protected route: either scheme will do. */

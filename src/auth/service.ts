@@ -1,6 +1,6 @@
-import { OAuthError } from '../http/errors'
+import { OAuthError } from '../core/errors'
+import { verifyPassword } from '../core/passwords'
 import type { RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
-import { verifyPassword } from './passwords'
 import type { LoginThrottle } from './throttle'
 import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens'
 

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/errors'
+import { HttpError } from '../core/errors'
 import type { LoginAttemptRepository } from '../store/types'
 
 export interface ThrottleOptions {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { Role } from '../store/types'
+import type { Role } from '../core/domain'
 
 /** What a verified access token says. */
 export interface AccessClaims {

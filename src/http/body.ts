@@ -1,4 +1,4 @@
-import { HttpError } from './errors'
+import { HttpError } from '../core/errors'
 
 /** JSON and its `+json` relatives. */
 export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i

@@ -126,15 +126,13 @@ const withoutCdnLogo = (bundle: string) => bundle.replaceAll(REDOC_CDN_LOGO, EMP
 
 /**
  * Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`, `/docs`
- * redirecting to `/swagger`, and the pages' assets. The document is built from the whole app's
- * routes on first request (all routes exist by then) and cached.
+ * redirecting to `/swagger`, and the pages' assets. The document describes `app()`, the finished
+ * app, built on first request (all routes exist by then) and cached.
  */
-export function docs() {
+export function docs(app: () => AnyElysia) {
   let document: string | undefined
   let etag: string | undefined
-  // The document describes the whole app: this plugin sees every route once it is mounted.
-  const whole: { app?: AnyElysia } = {}
-  const plugin = new Elysia({ name: 'docs' })
+  return new Elysia({ name: 'docs' })
     .get(DOCS_PATHS.swagger, swaggerPage, hidden)
     .get(DOCS_PATHS.redoc, redocPage, hidden)
     .get(DOCS_PATHS.legacy, ({ redirect }) => redirect(DOCS_PATHS.swagger, 301), hidden)
@@ -145,9 +143,7 @@ export function docs() {
       DOCS_PATHS.document,
       ({ request }) => {
         if (!document) {
-          document = JSON.stringify(
-            buildOpenApiDocument(whole.app as AnyElysia, { title: TITLE, version }).document,
-          )
+          document = JSON.stringify(buildOpenApiDocument(app(), { title: TITLE, version }).document)
           etag = `"${Bun.hash(document).toString(36)}"`
         }
         const headers: Record<string, string> = { etag: etag as string, 'cache-control': 'no-cache' }
@@ -158,6 +154,4 @@ export function docs() {
       },
       hidden,
     )
-  whole.app = plugin
-  return plugin
 }

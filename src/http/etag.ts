@@ -32,10 +32,10 @@ export function notModified(ifNoneMatch: string | undefined | null, version: num
 type ResponseSet = Context['set']
 
 /**
- * Puts the current ETag on the response; true when `If-None-Match` already names it, in which case
- * the status is 304 and the caller answers with no body.
+ * Sets the ETag of `version` on a GET's response and, when `If-None-Match` already names it, the
+ * status 304 too; true in that case, and the caller then answers with no body.
  */
-export function answeredFromCache(
+export function etagOrNotModified(
   set: ResponseSet,
   ifNoneMatch: string | undefined,
   version: number,

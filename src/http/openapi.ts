@@ -33,7 +33,7 @@ const json = <T>(value: T): T => JSON.parse(JSON.stringify(value))
 export const toDocumentPath = (path: string) => path.replace(/:([^/]+)/g, '{$1}').replace(/\/\*$/, '/{path}')
 
 /**
- * Builds the OpenAPI document of `app`: what `@elysiajs/openapi` generates from the routes'
+ * Builds the OpenAPI document of `app` (the finished root app, whose `routes` are all of them): what `@elysiajs/openapi` generates from the routes'
  * schemas and `detail`, completed with what it cannot know: shared schemas under `components`,
  * `application/problem+json` for problems, the statuses the HTTP conventions add to every route
  * (413, 415, 500, 503...), response headers, examples and public routes' empty `security`.
@@ -48,9 +48,7 @@ export function buildOpenApiDocument(
     toOpenAPISchema(app, { staticFile: false }, undefined, undefined, OPENAPI_VERSION),
   ) as Node
   const hooks = new Map<string, Node>()
-  // The same route list the generator reads (`app.routes` of a plugin holds only its own routes).
-  const routes = (app as unknown as { getGlobalRoutes(): AnyElysia['routes'] }).getGlobalRoutes()
-  for (const route of routes) {
+  for (const route of app.routes) {
     hooks.set(`${route.method.toLowerCase()} ${toDocumentPath(route.path)}`, route.hooks as Node)
   }
 

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import type { FieldError } from './errors'
+import type { FieldError } from '../core/errors'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',

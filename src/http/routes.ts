@@ -1,3 +1,7 @@
+import { Elysia } from 'elysia'
+import { HttpError } from '../core/errors'
+import { pathOf } from './path'
+
 /** The method and path pattern of every route, as Elysia lists them in `app.routes`. */
 export type RouteTable = ReadonlyArray<{ method: string; path: string }>
 
@@ -54,4 +58,35 @@ export class RouteIndex {
     const methods = this.byPath.get(key)
     return methods && [...methods].sort()
   }
+}
+
+/** The index of the finished app's routes, built on first use (routes are fixed by then). */
+export function lazyRouteIndex(routes: () => RouteTable): () => RouteIndex {
+  let index: RouteIndex | undefined
+  return () => {
+    index ??= new RouteIndex(routes())
+    return index
+  }
+}
+
+/** 405 with the `Allow` header. */
+export function methodNotAllowed(method: string, allow: string[]): HttpError {
+  return new HttpError(405, `${method} is not allowed here; use ${allow.join(', ')}`, {
+    allow: allow.join(', '),
+  })
+}
+
+/**
+ * Refuses, before routing, a method that a fixed path such as `/users/me` does not take, so that
+ * it does not fall through to a pattern that also matches it (`/users/:id`). Other misses are
+ * told apart (404 or 405) by the error mapping.
+ */
+export function fixedPathMethods(index: () => RouteIndex) {
+  return new Elysia({ name: 'fixed-path-methods' }).onRequest(({ request }) => {
+    // OPTIONS is left to CORS, which answers preflights after this hook.
+    if (request.method === 'OPTIONS') return
+    const own = index().ownMethods(pathOf(request))
+    // Thrown, not returned: an answer returned from onRequest would skip the access log.
+    if (own && !own.includes(request.method)) throw methodNotAllowed(request.method, own)
+  })
 }

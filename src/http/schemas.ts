@@ -1,18 +1,28 @@
 import { type TSchema, t } from 'elysia'
+import { ID_PATTERN } from '../core/domain'
 import { ProblemSchema } from './problem'
 
 /** A 24-hex-digit MongoDB ObjectId, the id format of both stores. */
 export const ObjectId = t.String({
-  pattern: '^[0-9a-fA-F]{24}$',
+  pattern: ID_PATTERN,
   error: 'must be a 24-hex-digit id',
   examples: ['66f1c0ffee0000000000beef'],
 })
 
-export const IdParams = t.Object({ id: ObjectId })
+/**
+ * `{id}` in a path: any case is taken, and handlers get it lower-case, the form the stores keep.
+ * This is the one place where an id is lower-cased.
+ */
+export const IdParams = t.Object({
+  id: t
+    .Transform(ObjectId)
+    .Decode((id) => id.toLowerCase())
+    .Encode((id) => id),
+})
 
 export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T00:00:00.000Z'] })
 
-/** `page` and `limit` of every list, with their bounds and defaults (SPEC section 2). */
+/** `page` and `limit` of every list, with their bounds and defaults (docs/api.md, Lists). */
 export const PAGE_LIMIT_MAX = 100
 /** Far past any real list; keeps offsets within what both engines take. */
 export const PAGE_MAX = 1_000_000
@@ -39,19 +49,21 @@ export const pagingQuery = {
 export const lenientQuery = { additionalProperties: true } as const
 
 /** A `sort` query value: one of `fields`, or `-field` for descending. */
-export function sortQuery<const F extends string>(fields: readonly F[], byDefault: string) {
-  return t.Union(
-    fields.flatMap((f) => [t.Literal(f), t.Literal(`-${f}`)]),
-    {
-      default: byDefault,
-      error: `must be one of ${fields.join(', ')}, optionally prefixed with -`,
-      description: `Sort key; prefix with - for descending. Default ${byDefault}`,
-    },
+export function sortQuery<const F extends string>(fields: readonly F[], byDefault: F | `-${F}`) {
+  return t.Unsafe<F | `-${F}`>(
+    t.Union(
+      fields.flatMap((f) => [t.Literal(f), t.Literal(`-${f}`)]),
+      {
+        default: byDefault,
+        error: `must be one of ${fields.join(', ')}, optionally prefixed with -`,
+        description: `Sort key; prefix with - for descending. Default ${byDefault}`,
+      },
+    ),
   )
 }
 
 /** Splits a validated `sort` value into field and direction. */
-export function parseSort<F extends string>(sort: string): { field: F; descending: boolean } {
+export function parseSort<F extends string>(sort: F | `-${F}`): { field: F; descending: boolean } {
   return sort.startsWith('-')
     ? { field: sort.slice(1) as F, descending: true }
     : { field: sort as F, descending: false }

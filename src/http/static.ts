@@ -2,8 +2,8 @@ import { realpath, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Elysia } from 'elysia'
-import { pathOf } from './conventions'
-import { notFound } from './errors'
+import { notFound } from '../core/errors'
+import { pathOf } from './path'
 
 export const STATIC_PREFIX = '/static'
 

@@ -1,26 +1,26 @@
 import type { Context } from 'elysia'
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
+import type { Actor } from '../core/domain'
 import { parseJson } from '../http/body'
-import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
+import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
-import type { ProductSortField } from '../store/types'
-import type { Actor } from '../users/service'
 import {
   CreateProduct,
   PatchProduct,
   Product,
+  type ProductChangesInput,
   ProductListQuery,
   ProductPage,
+  publicProduct,
   ReplaceProduct,
-  toProduct,
 } from './model'
-import type { ProductInput, ProductService } from './service'
+import type { ProductService } from './service'
 
 interface ChangeContext {
   user: Actor
   params: { id: string }
-  body: ProductInput
+  body: ProductChangesInput
   headers: { 'if-match'?: string }
   set: Context['set']
 }
@@ -31,14 +31,9 @@ const writeResponses = { 200: Product, ...problems(401, 403, 404, 409, 412, 415,
 export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) => {
   /** `PUT` and `PATCH` differ only in the body they take. */
   const change = async ({ user, params, body, headers, set }: ChangeContext) => {
-    const product = await products.update(
-      user,
-      params.id.toLowerCase(),
-      body,
-      requiredVersion(headers['if-match']),
-    )
+    const product = await products.update(user, params.id, body, requiredVersion(headers['if-match']))
     set.headers.etag = etagOf(product.version)
-    return toProduct(product)
+    return publicProduct(product)
   }
   return new Elysia({ prefix: '/products', tags: ['products'] })
     .use(auth)
@@ -46,12 +41,11 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       '',
       async ({ query }) => {
         const { page, limit, sort, q, tag, minPrice, maxPrice, inStock } = query
-        const result = await products.list(
-          { q, tag, minPrice, maxPrice, inStock },
-          parseSort<ProductSortField>(sort),
-          { page, limit },
-        )
-        return { items: result.items.map(toProduct), page, limit, total: result.total }
+        const result = await products.list({ q, tag, minPrice, maxPrice, inStock }, parseSort(sort), {
+          page,
+          limit,
+        })
+        return { items: result.items.map(publicProduct), page, limit, total: result.total }
       },
       {
         query: ProductListQuery,
@@ -62,9 +56,9 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     .get(
       '/:id',
       async ({ params, headers, set }) => {
-        const product = await products.get(params.id.toLowerCase())
-        if (answeredFromCache(set, headers['if-none-match'], product.version)) return
-        return toProduct(product)
+        const product = await products.get(params.id)
+        if (etagOrNotModified(set, headers['if-none-match'], product.version)) return
+        return publicProduct(product)
       },
       {
         params: IdParams,
@@ -78,7 +72,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       async ({ user, body, set }) => {
         const product = await products.create(user, body)
         markCreated(set, `/products/${product.id}`, product.version)
-        return toProduct(product)
+        return publicProduct(product)
       },
       {
         auth: true,
@@ -113,7 +107,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     .delete(
       '/:id',
       async ({ user, params, headers, set }) => {
-        await products.delete(user, params.id.toLowerCase(), requiredVersion(headers['if-match']))
+        await products.delete(user, params.id, requiredVersion(headers['if-match']))
         set.status = 204
       },
       {

@@ -1,14 +1,15 @@
 import { type Static, t } from 'elysia'
+import {
+  DESCRIPTION_MAX,
+  PRODUCT_NAME_MAX as NAME_MAX,
+  PRICE_MAX,
+  PRODUCT_SORT_FIELDS,
+  SEARCH_MAX,
+  TAG_MAX,
+  TAGS_MAX,
+} from '../core/domain'
 import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
 import type { ProductRecord } from '../store/types'
-
-/** Limits of SPEC section 3, in one place. */
-export const NAME_MAX = 200
-export const DESCRIPTION_MAX = 2000
-export const PRICE_MAX = 1_000_000_000
-export const TAGS_MAX = 20
-export const TAG_MAX = 40
-export const PRODUCT_SORT_FIELDS = ['name', 'price', 'stock', 'createdAt'] as const
 
 const Name = t.String({
   minLength: 1,
@@ -89,7 +90,7 @@ export const ProductListQuery = t.Object(
   {
     ...pagingQuery,
     q: t.Optional(
-      t.String({ maxLength: 100, description: 'Case-insensitive substring of name or description' }),
+      t.String({ maxLength: SEARCH_MAX, description: 'Case-insensitive substring of name or description' }),
     ),
     tag: t.Optional(
       t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' }),
@@ -124,7 +125,12 @@ export const ProductListQuery = t.Object(
   lenientQuery,
 )
 
-export const toProduct = (p: ProductRecord): Product => ({
+/** What a client sends to create a product, and to change one (`PUT` or `PATCH`). */
+export type NewProductInput = Static<typeof CreateProduct>
+export type ProductChangesInput = Static<typeof PatchProduct>
+
+/** The public view of a stored product. */
+export const publicProduct = (p: ProductRecord): Product => ({
   id: p.id,
   name: p.name,
   description: p.description,

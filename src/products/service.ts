@@ -1,23 +1,14 @@
-import { forbidden, notFound, unprocessable } from '../http/errors'
+import { type Actor, type ProductSortField, TAG_MAX } from '../core/domain'
+import { forbidden, notFound, unprocessable } from '../core/errors'
 import type {
   Page,
   ProductChanges,
   ProductFilter,
   ProductRecord,
   ProductRepository,
-  ProductSortField,
   Sort,
 } from '../store/types'
-import type { Actor } from '../users/service'
-import { TAG_MAX } from './model'
-
-export interface ProductInput {
-  name?: string
-  description?: string
-  price?: number
-  stock?: number
-  tags?: string[]
-}
+import type { NewProductInput, ProductChangesInput } from './model'
 
 /**
  * True when `price` has at most two decimals. 19.99 is not exact in binary, but rounding it to
@@ -27,7 +18,7 @@ export interface ProductInput {
 const hasCents = (price: number) => Math.round(price * 100) / 100 === price
 
 /** Trims text, lower-cases and de-duplicates tags, and checks what a schema cannot. */
-function normalize(input: ProductInput): ProductChanges {
+function normalize(input: ProductChangesInput): ProductChanges {
   if (input.price !== undefined && !hasCents(input.price)) {
     throw unprocessable([{ pointer: '/price', detail: 'must have at most 2 decimals' }])
   }
@@ -47,7 +38,7 @@ function normalize(input: ProductInput): ProductChanges {
 export class ProductService {
   constructor(private readonly products: ProductRepository) {}
 
-  create(actor: Actor, input: ProductInput & { name: string; price: number }): Promise<ProductRecord> {
+  create(actor: Actor, input: NewProductInput): Promise<ProductRecord> {
     const p = normalize(input)
     return this.products.create({
       name: p.name as string,
@@ -75,7 +66,7 @@ export class ProductService {
   async update(
     actor: Actor,
     id: string,
-    input: ProductInput,
+    input: ProductChangesInput,
     expectedVersion?: number,
   ): Promise<ProductRecord> {
     const updated = await this.products.update(id, normalize(input), expectedVersion, ownerScope(actor))

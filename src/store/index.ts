@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Config } from '../config'
-import type { Logger } from '../http/log'
+import type { Logger } from '../core/log'
 import { StoreUnavailableError } from './errors'
 import type { Store } from './types'
 

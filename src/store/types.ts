@@ -3,7 +3,10 @@
  * type: engines map their own errors to the typed errors in `./errors`.
  */
 
-export type Role = 'user' | 'admin'
+import type { ProductSortField, Role, UserSortField } from '../core/domain'
+
+// TEMP until the mongo engine imports these from core
+export type { ProductSortField, Role, UserSortField }
 
 /** A stored user, including the password hash; never sent to a client as is. */
 export interface UserRecord {
@@ -66,8 +69,6 @@ export interface UserFilter {
   disabled?: boolean
 }
 
-export type UserSortField = 'username' | 'email' | 'createdAt'
-
 export interface ProductFilter {
   /** Case-insensitive substring of name or description; matched literally. */
   q?: string
@@ -77,8 +78,6 @@ export interface ProductFilter {
   maxPrice?: number
   inStock?: boolean
 }
-
-export type ProductSortField = 'name' | 'price' | 'stock' | 'createdAt'
 
 export interface UserRepository {
   /** Inserts a user; throws `ConflictError` naming `username` or `email` when taken (ignoring case). */

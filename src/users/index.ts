@@ -1,11 +1,21 @@
 import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
-import { answeredFromCache, etagOf, markCreated, requiredVersion } from '../http/etag'
+import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
-import type { UserSortField } from '../store/types'
-import { CreateUser, PatchMe, PatchUser, ReplaceUser, toUser, User, UserListQuery, UserPage } from './model'
-import type { UserChangesInput, UserService } from './service'
+import {
+  CreateUser,
+  PatchMe,
+  PatchUser,
+  publicUser,
+  Register,
+  ReplaceUser,
+  User,
+  type UserChangesInput,
+  UserListQuery,
+  UserPage,
+} from './model'
+import type { UserService } from './service'
 
 const mine = { 304: t.Void(), ...problems(401, 403, 404) }
 
@@ -16,21 +26,42 @@ interface ChangeContext {
   set: Context['set']
 }
 
+/** `POST /auth/register`: anyone may create an account with role `user`. */
+export const registrationRoutes = (users: UserService) =>
+  new Elysia({ prefix: '/auth', tags: ['auth'] }).post(
+    '/register',
+    async ({ body, set }) => {
+      const user = await users.create(body)
+      markCreated(set, `/users/${user.id}`, user.version)
+      return publicUser(user)
+    },
+    {
+      parse: parseJson,
+      body: Register,
+      response: { 201: User, ...problems(409, 415, 422) },
+      detail: {
+        summary: 'Create an account',
+        operationId: 'register',
+        description: 'Creates a user with role `user`.',
+      },
+    },
+  )
+
 /** `/users`: self-service under `/users/me`, everything else for admins. */
 export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugin>) => {
   /** `PUT` and `PATCH /users/{id}` differ only in the body they take. */
   const change = async ({ params, body, headers, set }: ChangeContext) => {
-    const updated = await users.update(params.id.toLowerCase(), body, requiredVersion(headers['if-match']))
+    const updated = await users.update(params.id, body, requiredVersion(headers['if-match']))
     set.headers.etag = etagOf(updated.version)
-    return toUser(updated)
+    return publicUser(updated)
   }
   return new Elysia({ prefix: '/users', tags: ['users'] })
     .use(auth)
     .get(
       '/me',
       ({ user, set, headers }) => {
-        if (answeredFromCache(set, headers['if-none-match'], user.version)) return
-        return toUser(user)
+        if (etagOrNotModified(set, headers['if-none-match'], user.version)) return
+        return publicUser(user)
       },
       {
         auth: true,
@@ -44,7 +75,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       async ({ user, body, headers, set }) => {
         const updated = await users.updateSelf(user, body, requiredVersion(headers['if-match']))
         set.headers.etag = etagOf(updated.version)
-        return toUser(updated)
+        return publicUser(updated)
       },
       {
         auth: true,
@@ -64,11 +95,11 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       '',
       async ({ query }) => {
         const { page, limit, sort, q, role, disabled } = query
-        const result = await users.list({ q, role, disabled }, parseSort<UserSortField>(sort), {
+        const result = await users.list({ q, role, disabled }, parseSort(sort), {
           page,
           limit,
         })
-        return { items: result.items.map(toUser), page, limit, total: result.total }
+        return { items: result.items.map(publicUser), page, limit, total: result.total }
       },
       {
         auth: 'admin',
@@ -82,7 +113,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       async ({ body, set }) => {
         const user = await users.create(body)
         markCreated(set, `/users/${user.id}`, user.version)
-        return toUser(user)
+        return publicUser(user)
       },
       {
         auth: 'admin',
@@ -95,9 +126,9 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     .get(
       '/:id',
       async ({ user, params, headers, set }) => {
-        const found = await users.get(user, params.id.toLowerCase())
-        if (answeredFromCache(set, headers['if-none-match'], found.version)) return
-        return toUser(found)
+        const found = await users.get(user, params.id)
+        if (etagOrNotModified(set, headers['if-none-match'], found.version)) return
+        return publicUser(found)
       },
       {
         auth: true,
@@ -132,7 +163,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     .delete(
       '/:id',
       async ({ params, headers, set }) => {
-        await users.delete(params.id.toLowerCase(), requiredVersion(headers['if-match']))
+        await users.delete(params.id, requiredVersion(headers['if-match']))
         set.status = 204
       },
       {

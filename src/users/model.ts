@@ -1,31 +1,32 @@
 import { type Static, t } from 'elysia'
+import {
+  EMAIL_MAX,
+  EMAIL_PATTERN,
+  FULL_NAME_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  ROLES,
+  type Role as RoleName,
+  SEARCH_MAX,
+  USER_SORT_FIELDS,
+  USERNAME_PATTERN,
+} from '../core/domain'
 import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
 import type { UserRecord } from '../store/types'
 
-/** Limits of SPEC section 3, in one place. */
-export const USERNAME_PATTERN = '^[a-zA-Z0-9_.-]{3,32}$'
-export const PASSWORD_MIN = 8
-export const PASSWORD_MAX = 128
-export const FULL_NAME_MAX = 100
-export const USER_SORT_FIELDS = ['username', 'email', 'createdAt'] as const
-
-export const Role = t.Union([t.Literal('user'), t.Literal('admin')], { description: 'user or admin' })
+/** One of `ROLES`; `Unsafe` only gives the union of literals its static type, `Role`. */
+export const Role = t.Unsafe<RoleName>(
+  t.Union(
+    ROLES.map((role) => t.Literal(role)),
+    { description: ROLES.join(' or ') },
+  ),
+)
 
 export const Username = t.String({
   pattern: USERNAME_PATTERN,
   error: 'must be 3 to 32 of a-z A-Z 0-9 _ . -',
   examples: ['ada_lovelace'],
 })
-/**
- * What an email address must look like (the check Elysia's own `email` format made). The schema
- * states it as a `pattern` rather than `format: 'email'`: importing `@elysiajs/openapi` replaces
- * that format's checker with a stricter one, and the document would then promise more than the
- * service takes.
- */
-export const EMAIL_PATTERN =
-  "^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\\.)+[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$"
-export const EMAIL_MAX = 254
-
 export const Email = t.String({
   pattern: EMAIL_PATTERN,
   maxLength: EMAIL_MAX,
@@ -106,7 +107,10 @@ export const UserListQuery = t.Object(
   {
     ...pagingQuery,
     q: t.Optional(
-      t.String({ maxLength: 100, description: 'Case-insensitive substring of username, email or full name' }),
+      t.String({
+        maxLength: SEARCH_MAX,
+        description: 'Case-insensitive substring of username, email or full name',
+      }),
     ),
     role: t.Optional(Role),
     disabled: t.Optional(t.Boolean({ title: 'disabled', error: 'must be true or false' })),
@@ -115,8 +119,13 @@ export const UserListQuery = t.Object(
   lenientQuery,
 )
 
-/** The public view of a stored user. */
-export const toUser = (u: UserRecord): User => ({
+/** What a client may send to create an account, and what an admin may change of one. */
+export type NewUserInput = Static<typeof CreateUser>
+export type UserChangesInput = Static<typeof PatchUser>
+export type SelfChangesInput = Static<typeof PatchMe>
+
+/** The public view of a stored user: what every response shows of it. */
+export const publicUser = (u: UserRecord): User => ({
   id: u.id,
   username: u.username,
   email: u.email,

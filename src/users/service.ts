@@ -1,41 +1,25 @@
-import { hashPassword, verifyPassword } from '../auth/passwords'
-import { conflict, forbidden, HttpError, notFound } from '../http/errors'
+import type { UserSortField } from '../core/domain'
+import { conflict, forbidden, HttpError, notFound } from '../core/errors'
+import { hashPassword, verifyPassword } from '../core/passwords'
 import { ConflictError } from '../store/errors'
 import type {
   NewUser,
   Page,
   RefreshTokenRepository,
-  Role,
   Sort,
   UserChanges,
   UserFilter,
   UserRecord,
   UserRepository,
-  UserSortField,
 } from '../store/types'
+import type { NewUserInput, SelfChangesInput, UserChangesInput } from './model'
 
-/** The caller, as the auth plugin resolved it. */
-export type Actor = Pick<UserRecord, 'id' | 'role'>
-
-export interface NewUserInput {
-  username: string
-  email: string
-  password: string
-  fullName?: string
-  role?: Role
-  disabled?: boolean
-}
-
-/** What an admin may change of a user (`PUT` and `PATCH /users/{id}`). */
-export type UserChangesInput = Partial<NewUserInput>
-
-/** Emails compare and are stored lower-case; names are trimmed (SPEC section 2). */
-function normalize<T extends { email?: string; fullName?: string }>(input: T): T {
-  return {
-    ...input,
-    ...(input.email !== undefined ? { email: input.email.trim().toLowerCase() } : {}),
-    ...(input.fullName !== undefined ? { fullName: input.fullName.trim() } : {}),
-  }
+/**
+ * Full names are stored trimmed. (Emails are lower-cased by the store, which also compares them
+ * ignoring case; the schema's pattern admits no surrounding spaces.)
+ */
+function normalize<T extends { fullName?: string }>(input: T): T {
+  return input.fullName === undefined ? input : { ...input, fullName: input.fullName.trim() }
 }
 
 const isEnabledAdmin = (u: Pick<UserRecord, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
@@ -127,7 +111,7 @@ export class UserService {
   /** Self-service change (`PATCH /users/me`); a new password needs the current one. */
   async updateSelf(
     actor: UserRecord,
-    input: { fullName?: string; email?: string; password?: string; currentPassword?: string },
+    input: SelfChangesInput,
     expectedVersion?: number,
   ): Promise<UserRecord> {
     const { currentPassword, password, ...rest } = normalize(input)

@@ -1,6 +1,6 @@
-import { type App, createApp } from '../../src/app'
+import { type App, createApp, createServices, type Services } from '../../src/app'
 import { type Config, loadConfig } from '../../src/config'
-import { createLogger } from '../../src/http/log'
+import { createLogger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long'
@@ -28,7 +28,11 @@ export interface RequestOptions {
 
 /** A client that calls the app the way an HTTP client does, through `app.handle`. */
 export class Client {
-  constructor(readonly app: App) {}
+  constructor(
+    readonly app: App,
+    /** The services behind `app`, for what has no public route (creating an admin). */
+    readonly services: Services,
+  ) {}
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const headers = new Headers(options.headers)
@@ -58,8 +62,9 @@ export class Client {
 /** An app on `store` with test configuration, and a client for it. */
 export function testApp(store: Store, env: Record<string, string> = {}) {
   const config = testConfig(env)
-  const app = createApp({ config, store, logger: createLogger('silent') })
-  return { app, config, client: new Client(app) }
+  const services = createServices(config, store)
+  const app = createApp({ config, store, logger: createLogger('silent'), services })
+  return { app, config, services, client: new Client(app, services) }
 }
 
 let counter = 0
@@ -103,6 +108,6 @@ export async function login(client: Client, username: string, password: string) 
 /** Creates an admin directly through the service layer (there is no public way to become one). */
 export async function createAdmin(client: Client): Promise<Account> {
   const account = newAccount()
-  const user = await client.app.services.users.create({ ...account, role: 'admin' })
+  const user = await client.services.users.create({ ...account, role: 'admin' })
   return { ...account, id: user.id, ...(await login(client, account.username, account.password)) }
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { ObjectId } from 'bson'
+import type { ProductSortField } from '../../core/domain'
 import { PreconditionFailedError } from '../errors'
 import type {
   NewProduct,
@@ -9,7 +10,6 @@ import type {
   ProductFilter,
   ProductRecord,
   ProductRepository,
-  ProductSortField,
   Sort,
 } from '../types'
 import { guarded } from './errors'

@@ -1,17 +1,16 @@
 import type { Database } from 'bun:sqlite'
 import { ObjectId } from 'bson'
+import type { Role, UserSortField } from '../../core/domain'
 import { PreconditionFailedError } from '../errors'
 import type {
   NewUser,
   Page,
   Paged,
-  Role,
   Sort,
   UserChanges,
   UserFilter,
   UserRecord,
   UserRepository,
-  UserSortField,
 } from '../types'
 import { guarded } from './errors'
 import { listPage, type Params } from './query'
@@ -39,7 +38,7 @@ const SORT_COLUMNS: Record<UserSortField, string> = {
   createdAt: 'created_at',
 }
 
-function toUser(row: UserRow): UserRecord {
+function toRecord(row: UserRow): UserRecord {
   return {
     id: row.id,
     username: row.username,
@@ -118,17 +117,17 @@ export class SqliteUserRepository implements UserRepository {
       }),
     )
     if (!row) throw new Error('INSERT ... RETURNING gave no row')
-    return toUser(row)
+    return toRecord(row)
   }
 
   async findById(id: string): Promise<UserRecord | null> {
     const row = guarded(() => this.#findById.get({ id }))
-    return row ? toUser(row) : null
+    return row ? toRecord(row) : null
   }
 
   async findByLogin(usernameOrEmail: string): Promise<UserRecord | null> {
     const row = guarded(() => this.#findByLogin.get({ key: usernameOrEmail.toLowerCase() }))
-    return row ? toUser(row) : null
+    return row ? toRecord(row) : null
   }
 
   async list(filter: UserFilter, sort: Sort<UserSortField>, page: Page): Promise<Paged<UserRecord>> {
@@ -157,7 +156,7 @@ export class SqliteUserRepository implements UserRepository {
         page,
       }),
     )
-    return { items: rows.map(toUser), total }
+    return { items: rows.map(toRecord), total }
   }
 
   async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null> {
@@ -176,7 +175,7 @@ export class SqliteUserRepository implements UserRepository {
         now: Date.now(),
       }),
     )
-    if (row) return toUser(row)
+    if (row) return toRecord(row)
     this.#assertMissing(id)
     return null
   }

@@ -1,4 +1,4 @@
-/** Typed errors that services and guards throw; `conventions.ts` turns them into responses. */
+/** Typed errors that services and guards throw; `http/error-mapping.ts` turns them into responses. */
 
 export interface FieldError {
   /** JSON pointer to the offending field, such as `/email`. */

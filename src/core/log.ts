@@ -1,4 +1,6 @@
-import { LOG_LEVELS, type LogLevel } from '../config'
+/** Levels from the most to the least verbose; `silent` writes nothing. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export type LogFields = Record<string, unknown>
 

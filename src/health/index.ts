@@ -1,10 +1,10 @@
 import { Elysia, t } from 'elysia'
-import { version } from '../package.json'
-import { problems } from './http/schemas'
-import type { Store } from './store/types'
+import { version } from '../../package.json'
+import { problems } from '../http/schemas'
+import type { Store } from '../store/types'
 
-/** `GET /`, `/health` and `/ready` (SPEC section 7). */
-export const serviceRoutes = (store: Store) =>
+/** `GET /`, `/health` and `/ready` (docs/api.md, Service). */
+export const healthRoutes = (store: Store) =>
   new Elysia({ tags: ['service'] })
     .get('/', () => ({ name: 'mercado', version, docs: '/swagger', openapi: '/swagger/json' }), {
       response: {
