@@ -3,8 +3,8 @@ import { Elysia, t } from 'elysia'
 import { HttpError, OAuthError } from '../core/errors'
 import { JSON_TYPE, readJson, takes } from '../http/body'
 import { markOAuthRequest } from '../http/oauth'
-import { OAuthErrorSchema, ProblemSchema } from '../http/problem'
-import { LoginForm, RefreshForm, TokenResponse } from './model'
+import { ProblemSchema } from '../http/problem'
+import { authModels } from './model'
 import type { AuthService } from './service'
 
 export interface AuthRoutesOptions {
@@ -64,7 +64,12 @@ const tokenRequest = (grantType: 'password' | 'refresh_token') => ({
   },
 })
 
-const tokenResponses = { 200: TokenResponse, 400: OAuthErrorSchema, 415: ProblemSchema, 429: ProblemSchema }
+const tokenResponses = {
+  200: 'TokenResponse',
+  400: 'OAuthError',
+  415: ProblemSchema,
+  429: ProblemSchema,
+} as const
 
 /**
  * The client address: the socket's peer, or behind a trusted proxy the last `X-Forwarded-For`
@@ -82,6 +87,7 @@ function clientAddress(request: Request, server: Server<unknown> | null, trustPr
 /** `/auth`: the OAuth2 password grant, refresh-token rotation and logout. */
 export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
   new Elysia({ prefix: '/auth', tags: ['auth'] })
+    .model(authModels)
     .post(
       '/login',
       async ({ body, request, server }) => {
@@ -92,7 +98,7 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
       },
       {
         ...tokenRequest('password'),
-        body: LoginForm,
+        body: 'LoginForm',
         response: tokenResponses,
         detail: {
           summary: 'Log in (OAuth2 password grant)',
@@ -104,7 +110,7 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
     )
     .post('/refresh', ({ body }) => auth.refresh(body.refresh_token), {
       ...tokenRequest('refresh_token'),
-      body: RefreshForm,
+      body: 'RefreshForm',
       response: tokenResponses,
       detail: {
         summary: 'Exchange a refresh token for a new pair',
@@ -121,8 +127,8 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
       },
       {
         ...tokenRequest('refresh_token'),
-        body: RefreshForm,
-        response: { 204: t.Void(), 400: OAuthErrorSchema, 415: ProblemSchema },
+        body: 'RefreshForm',
+        response: { 204: t.Void(), 400: 'OAuthError', 415: ProblemSchema },
         detail: {
           summary: 'Revoke a session',
           operationId: 'logout',

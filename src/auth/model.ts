@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { LOGIN_MAX, PASSWORD_MAX } from '../core/domain'
+import { OAuthErrorSchema } from '../http/problem'
 
 /**
  * The password grant's fields. A missing or malformed one is an OAuth2 `invalid_request` (RFC 6749
@@ -20,7 +21,7 @@ export const LoginForm = t.Object(
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_secret: t.Optional(t.String({ description: 'Accepted and ignored' })),
   },
-  { additionalProperties: true, title: 'LoginForm' },
+  { additionalProperties: true },
 )
 
 export const RefreshForm = t.Object(
@@ -33,15 +34,15 @@ export const RefreshForm = t.Object(
     grant_type: t.Optional(t.Literal('refresh_token')),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
   },
-  { additionalProperties: true, title: 'RefreshForm' },
+  { additionalProperties: true },
 )
 
-export const TokenResponse = t.Object(
-  {
-    access_token: t.String({ description: 'JWT (HS256); send as "Authorization: Bearer <token>"' }),
-    token_type: t.Literal('bearer'),
-    expires_in: t.Integer({ description: 'Seconds until the access token expires', examples: [900] }),
-    refresh_token: t.String({ description: 'Opaque; single use: each refresh returns a new one' }),
-  },
-  { title: 'TokenResponse' },
-)
+export const TokenResponse = t.Object({
+  access_token: t.String({ description: 'JWT (HS256); send as "Authorization: Bearer <token>"' }),
+  token_type: t.Literal('bearer'),
+  expires_in: t.Integer({ description: 'Seconds until the access token expires', examples: [900] }),
+  refresh_token: t.String({ description: 'Opaque; single use: each refresh returns a new one' }),
+})
+
+/** The schemas the OpenAPI document names, as Elysia reference models: routes use them by name. */
+export const authModels = { LoginForm, RefreshForm, TokenResponse, OAuthError: OAuthErrorSchema }

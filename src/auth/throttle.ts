@@ -8,7 +8,7 @@ export interface ThrottleOptions {
   window: number
 }
 
-/** Failures one address may make across all usernames, as a multiple of `maxFailures` (SPEC 4.2). */
+/** Failures one address may make across all usernames, as a multiple of `maxFailures` (docs/api.md, Authentication). */
 const PER_ADDRESS_FACTOR = 4
 
 /** A login attempt under way; tell the throttle when its password was right. */

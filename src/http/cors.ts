@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 
-/** What a browser script may read of our responses, and send to us (SPEC section 2). */
+/** What a browser script may read of our responses, and send to us (docs/api.md, Conventions). */
 export const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate']
 export const CORS_ALLOWED_HEADERS = [
   'Authorization',

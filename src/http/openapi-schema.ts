@@ -22,12 +22,21 @@ const SCHEMA_VALUES = new Set([
 export const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** Where Elysia's `.model()` names a reference model, and so the document's components. */
+const COMPONENT_ID = '#/components/schemas/'
+
+/** The component name of a reference model (Elysia stamps its `$id`), or undefined. */
+const modelName = (schema: Node): string | undefined =>
+  typeof schema.$id === 'string' && schema.$id.startsWith(COMPONENT_ID)
+    ? schema.$id.slice(COMPONENT_ID.length)
+    : undefined
+
 /**
- * Turns a generated schema into a clean JSON Schema: Elysia's `error` messages and fragment `$id`s
- * dropped, the "number or numeric string" unions that query coercion leaves behind collapsed to
- * the number, and titled objects shared through `share`.
+ * Turns a generated schema into a clean JSON Schema: Elysia's `error` messages and `$id`s dropped,
+ * the "number or numeric string" unions that query coercion leaves behind collapsed to the number,
+ * and reference models (wherever they are nested) handed to `share` with their name.
  */
-export function cleanSchema(schema: unknown, share?: (schema: Node) => Node): Node {
+export function cleanSchema(schema: unknown, share?: (schema: Node, name: string) => Node): Node {
   if (!isNode(schema)) return schema as Node
   let out: Node = {}
   for (const [key, value] of Object.entries(schema)) {
@@ -51,5 +60,6 @@ export function cleanSchema(schema: unknown, share?: (schema: Node) => Node): No
       out = { ...rest, ...anyOf[1 - coercion] }
     }
   }
-  return share && out.type === 'object' && typeof out.title === 'string' ? share(out) : out
+  const name = modelName(schema)
+  return share && name ? share(out, name) : out
 }

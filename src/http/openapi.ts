@@ -20,7 +20,7 @@ export const OPENAPI_VERSION = '3.1.0'
 
 export interface BuiltDocument {
   document: Node
-  /** Problems that made the document less precise than it should be (two schemas with one title). */
+  /** Problems that made the document less precise than it should be (two schemas with one name). */
   warnings: string[]
 }
 
@@ -52,20 +52,20 @@ export function buildOpenApiDocument(
     hooks.set(`${route.method.toLowerCase()} ${toDocumentPath(route.path)}`, route.hooks as Node)
   }
 
-  /** Moves a titled object schema to `components.schemas` and answers a `$ref` to it. */
-  const share = (schema: Node): Node => {
-    const name = String(schema.title).replace(/[^\w.-]/g, '')
+  /** Moves a reference model to `components.schemas` and answers a `$ref` to it. */
+  const share = (schema: Node, name: string): Node => {
     const existing = schemas[name]
     if (existing && !Bun.deepEquals(existing, schema)) {
-      warnings.push(`two different schemas are titled "${name}"; the second stays inline`)
+      warnings.push(`two different schemas are named "${name}"; the second stays inline`)
       return schema
     }
     schemas[name] = schema
     return { $ref: `#/components/schemas/${name}` }
   }
   const clean = (schema: unknown) => cleanSchema(schema, share)
-  // The conventions answer problems on every route, so the schema is there even if no route names it.
+  // The error mapping answers problems on every route, so the schema is there even if no route names it.
   clean(json(ProblemSchema))
+  for (const model of Object.values((generated.components?.schemas ?? {}) as Node)) clean(model)
 
   const paths: Node = {}
   for (const [rawPath, item] of Object.entries(generated.paths as Node)) {
@@ -124,7 +124,14 @@ function completeOperation(generated: Node, { path, method, hooks, clean }: Oper
       ?.map((p) => mediaTypesOf(p.fn))
       .find(Boolean)
     const types = declared ?? (mediaTypes.length > 0 ? mediaTypes : ['application/json'])
-    const source = mediaTypes.length > 0 ? body.content[mediaTypes[0] as string].schema : json(hooks.body)
+    // A body named by a reference model is that model; the generator leaves such a body out when
+    // the route has its own parse hook.
+    const source =
+      mediaTypes.length > 0
+        ? body.content[mediaTypes[0] as string].schema
+        : typeof hooks.body === 'string'
+          ? { $ref: `#/components/schemas/${hooks.body}` }
+          : json(hooks.body)
     const schema = clean(source)
     const name = refName(schema) ?? ''
     const example = EXAMPLES[name]

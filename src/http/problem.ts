@@ -30,7 +30,8 @@ export const ProblemSchema = t.Object(
       }),
     ),
   },
-  { $id: '#/components/schemas/Problem', title: 'Problem', description: 'RFC 9457 problem details' },
+  // Named like a reference model, so that the document shares it (every route answers problems).
+  { $id: '#/components/schemas/Problem', description: 'RFC 9457 problem details' },
 )
 
 export const OAuthErrorSchema = t.Object(
@@ -42,7 +43,7 @@ export const OAuthErrorSchema = t.Object(
     ),
     error_description: t.String(),
   },
-  { title: 'OAuthError', description: 'RFC 6749 section 5.2 error response' },
+  { description: 'RFC 6749 section 5.2 error response' },
 )
 
 /** The problem body for `status`; `type` is `about:blank`, so `title` is the status phrase. */

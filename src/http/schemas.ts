@@ -70,8 +70,8 @@ export function parseSort<F extends string>(sort: F | `-${F}`): { field: F; desc
 }
 
 /** The envelope of every list response. */
-export const pageOf = <T extends TSchema>(item: T, title: string) =>
-  t.Object({ items: t.Array(item), page: t.Integer(), limit: t.Integer(), total: t.Integer() }, { title })
+export const pageOf = <T extends TSchema>(item: T) =>
+  t.Object({ items: t.Array(item), page: t.Integer(), limit: t.Integer(), total: t.Integer() })
 
 /** Problem responses a route can answer, by status, for its `response` map. */
 export const problems = (...statuses: number[]) =>

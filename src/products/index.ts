@@ -5,16 +5,7 @@ import type { Actor } from '../core/domain'
 import { parseJson } from '../http/body'
 import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
-import {
-  CreateProduct,
-  PatchProduct,
-  Product,
-  type ProductChangesInput,
-  ProductListQuery,
-  ProductPage,
-  publicProduct,
-  ReplaceProduct,
-} from './model'
+import { type ProductChangesInput, ProductListQuery, productModels, publicProduct } from './model'
 import type { ProductService } from './service'
 
 interface ChangeContext {
@@ -25,7 +16,7 @@ interface ChangeContext {
   set: Context['set']
 }
 
-const writeResponses = { 200: Product, ...problems(401, 403, 404, 409, 412, 415, 422) }
+const writeResponses = { 200: 'Product', ...problems(401, 403, 404, 409, 412, 415, 422) } as const
 
 /** `/products`: public reads; writes by signed-in users, changes by the owner or an admin. */
 export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) => {
@@ -37,6 +28,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
   }
   return new Elysia({ prefix: '/products', tags: ['products'] })
     .use(auth)
+    .model(productModels)
     .get(
       '',
       async ({ query }) => {
@@ -49,7 +41,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       },
       {
         query: ProductListQuery,
-        response: { 200: ProductPage, ...problems(422) },
+        response: { 200: 'ProductPage', ...problems(422) },
         detail: { summary: 'List products', operationId: 'listProducts', security: [] },
       },
     )
@@ -63,7 +55,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       {
         params: IdParams,
         headers: ifNoneMatchHeaders,
-        response: { 200: Product, 304: t.Void(), ...problems(404, 422) },
+        response: { 200: 'Product', 304: t.Void(), ...problems(404, 422) },
         detail: { summary: 'Read a product', operationId: 'getProduct', security: [] },
       },
     )
@@ -77,8 +69,8 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       {
         auth: true,
         parse: parseJson,
-        body: CreateProduct,
-        response: { 201: Product, ...problems(401, 403, 415, 422) },
+        body: 'CreateProduct',
+        response: { 201: 'Product', ...problems(401, 403, 415, 422) },
         detail: {
           summary: 'Create a product',
           operationId: 'createProduct',
@@ -91,7 +83,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
-      body: ReplaceProduct,
+      body: 'ReplaceProduct',
       response: writeResponses,
       detail: { summary: 'Replace a product (owner or admin)', operationId: 'replaceProduct' },
     })
@@ -100,7 +92,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
-      body: PatchProduct,
+      body: 'PatchProduct',
       response: writeResponses,
       detail: { summary: 'Change a product (owner or admin)', operationId: 'updateProduct' },
     })

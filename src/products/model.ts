@@ -50,23 +50,20 @@ const Tags = t.Array(
 
 const strict = { additionalProperties: false } as const
 
-export const Product = t.Object(
-  {
-    id: ObjectId,
-    name: t.String(),
-    description: t.String(),
-    price: t.Number(),
-    stock: t.Integer(),
-    tags: t.Array(t.String()),
-    ownerId: ObjectId,
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { title: 'Product' },
-)
+export const Product = t.Object({
+  id: ObjectId,
+  name: t.String(),
+  description: t.String(),
+  price: t.Number(),
+  stock: t.Integer(),
+  tags: t.Array(t.String()),
+  ownerId: ObjectId,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
 export type Product = Static<typeof Product>
 
-export const ProductPage = pageOf(Product, 'ProductPage')
+export const ProductPage = pageOf(Product)
 
 export const CreateProduct = t.Object(
   {
@@ -76,15 +73,15 @@ export const CreateProduct = t.Object(
     stock: t.Optional(Stock),
     tags: t.Optional(Tags),
   },
-  { ...strict, title: 'CreateProduct' },
+  strict,
 )
 
 export const ReplaceProduct = t.Object(
   { name: Name, description: Description, price: Price, stock: Stock, tags: Tags },
-  { ...strict, title: 'ReplaceProduct' },
+  strict,
 )
 
-export const PatchProduct = t.Partial(ReplaceProduct, { ...strict, title: 'PatchProduct' })
+export const PatchProduct = t.Partial(ReplaceProduct, strict)
 
 export const ProductListQuery = t.Object(
   {
@@ -124,6 +121,9 @@ export const ProductListQuery = t.Object(
   },
   lenientQuery,
 )
+
+/** The schemas the OpenAPI document names, as Elysia reference models: routes use them by name. */
+export const productModels = { Product, ProductPage, CreateProduct, ReplaceProduct, PatchProduct }
 
 /** What a client sends to create a product, and to change one (`PUT` or `PATCH`). */
 export type NewProductInput = Static<typeof CreateProduct>

@@ -3,18 +3,7 @@ import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
 import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
-import {
-  CreateUser,
-  PatchMe,
-  PatchUser,
-  publicUser,
-  Register,
-  ReplaceUser,
-  User,
-  type UserChangesInput,
-  UserListQuery,
-  UserPage,
-} from './model'
+import { publicUser, type UserChangesInput, UserListQuery, userModels } from './model'
 import type { UserService } from './service'
 
 const mine = { 304: t.Void(), ...problems(401, 403, 404) }
@@ -28,7 +17,7 @@ interface ChangeContext {
 
 /** `POST /auth/register`: anyone may create an account with role `user`. */
 export const registrationRoutes = (users: UserService) =>
-  new Elysia({ prefix: '/auth', tags: ['auth'] }).post(
+  new Elysia({ prefix: '/auth', tags: ['auth'] }).model(userModels).post(
     '/register',
     async ({ body, set }) => {
       const user = await users.create(body)
@@ -37,8 +26,8 @@ export const registrationRoutes = (users: UserService) =>
     },
     {
       parse: parseJson,
-      body: Register,
-      response: { 201: User, ...problems(409, 415, 422) },
+      body: 'Register',
+      response: { 201: 'User', ...problems(409, 415, 422) },
       detail: {
         summary: 'Create an account',
         operationId: 'register',
@@ -57,6 +46,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
   }
   return new Elysia({ prefix: '/users', tags: ['users'] })
     .use(auth)
+    .model(userModels)
     .get(
       '/me',
       ({ user, set, headers }) => {
@@ -66,7 +56,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       {
         auth: true,
         headers: ifNoneMatchHeaders,
-        response: { 200: User, ...mine },
+        response: { 200: 'User', ...mine },
         detail: { summary: 'Your own account', operationId: 'getMe' },
       },
     )
@@ -81,8 +71,8 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         auth: true,
         parse: parseJson,
         headers: ifMatchHeaders,
-        body: PatchMe,
-        response: { 200: User, ...problems(401, 403, 409, 412, 415, 422) },
+        body: 'PatchMe',
+        response: { 200: 'User', ...problems(401, 403, 409, 412, 415, 422) },
         detail: {
           summary: 'Change your own account',
           operationId: 'updateMe',
@@ -104,7 +94,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       {
         auth: 'admin',
         query: UserListQuery,
-        response: { 200: UserPage, ...problems(401, 403, 422) },
+        response: { 200: 'UserPage', ...problems(401, 403, 422) },
         detail: { summary: 'List users', operationId: 'listUsers' },
       },
     )
@@ -118,8 +108,8 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       {
         auth: 'admin',
         parse: parseJson,
-        body: CreateUser,
-        response: { 201: User, ...problems(401, 403, 409, 415, 422) },
+        body: 'CreateUser',
+        response: { 201: 'User', ...problems(401, 403, 409, 415, 422) },
         detail: { summary: 'Create a user', operationId: 'createUser' },
       },
     )
@@ -134,7 +124,7 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         auth: true,
         params: IdParams,
         headers: ifNoneMatchHeaders,
-        response: { 200: User, ...mine, ...problems(401, 403, 404, 422) },
+        response: { 200: 'User', ...mine, ...problems(401, 403, 404, 422) },
         detail: { summary: 'Read a user (admins, or the user itself)', operationId: 'getUser' },
       },
     )
@@ -143,8 +133,8 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
-      body: ReplaceUser,
-      response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+      body: 'ReplaceUser',
+      response: { 200: 'User', ...problems(401, 403, 404, 409, 412, 415, 422) },
       detail: { summary: 'Replace a user', operationId: 'replaceUser' },
     })
     .patch('/:id', change, {
@@ -152,8 +142,8 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
       parse: parseJson,
       params: IdParams,
       headers: ifMatchHeaders,
-      body: PatchUser,
-      response: { 200: User, ...problems(401, 403, 404, 409, 412, 415, 422) },
+      body: 'PatchUser',
+      response: { 200: 'User', ...problems(401, 403, 404, 409, 412, 415, 422) },
       detail: {
         summary: 'Change a user',
         operationId: 'updateUser',

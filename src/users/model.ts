@@ -49,26 +49,23 @@ export const FullName = t.String({
 const strict = { additionalProperties: false } as const
 
 /** A user as every client sees it: never a password or its hash. */
-export const User = t.Object(
-  {
-    id: ObjectId,
-    username: t.String(),
-    email: t.String(),
-    fullName: t.String(),
-    role: Role,
-    disabled: t.Boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { title: 'User' },
-)
+export const User = t.Object({
+  id: ObjectId,
+  username: t.String(),
+  email: t.String(),
+  fullName: t.String(),
+  role: Role,
+  disabled: t.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
 export type User = Static<typeof User>
 
-export const UserPage = pageOf(User, 'UserPage')
+export const UserPage = pageOf(User)
 
 export const Register = t.Object(
   { username: Username, email: Email, password: Password, fullName: t.Optional(FullName) },
-  { ...strict, title: 'Register' },
+  strict,
 )
 
 export const CreateUser = t.Object(
@@ -80,18 +77,15 @@ export const CreateUser = t.Object(
     role: t.Optional(Role),
     disabled: t.Optional(t.Boolean()),
   },
-  { ...strict, title: 'CreateUser' },
+  strict,
 )
 
 export const ReplaceUser = t.Object(
   { username: Username, email: Email, fullName: FullName, role: Role, disabled: t.Boolean() },
-  { ...strict, title: 'ReplaceUser' },
+  strict,
 )
 
-export const PatchUser = t.Partial(t.Object({ ...ReplaceUser.properties, password: Password }), {
-  ...strict,
-  title: 'PatchUser',
-})
+export const PatchUser = t.Partial(t.Object({ ...ReplaceUser.properties, password: Password }), strict)
 
 export const PatchMe = t.Object(
   {
@@ -100,7 +94,7 @@ export const PatchMe = t.Object(
     password: t.Optional(Password),
     currentPassword: t.Optional(t.String({ maxLength: PASSWORD_MAX, description: 'Required with password' })),
   },
-  { ...strict, title: 'PatchMe' },
+  strict,
 )
 
 export const UserListQuery = t.Object(
@@ -118,6 +112,9 @@ export const UserListQuery = t.Object(
   },
   lenientQuery,
 )
+
+/** The schemas the OpenAPI document names, as Elysia reference models: routes use them by name. */
+export const userModels = { User, UserPage, Register, CreateUser, ReplaceUser, PatchUser, PatchMe }
 
 /** What a client may send to create an account, and what an admin may change of one. */
 export type NewUserInput = Static<typeof CreateUser>
