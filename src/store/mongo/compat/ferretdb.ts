@@ -35,7 +35,7 @@ export class FerretDBCompat extends MongoDBCompat {
   /**
    * One `createIndexes` command per index: FerretDB v1.24 panics and drops the connection when one
    * command names several indexes that already exist, as it does on every start after the first.
-   * Collections go in parallel, each collection's indexes in turn; the revocations are ours.
+   * Collections go in parallel, each collection's indexes in turn, this compat's own collections included.
    */
   override async createIndexes(db: Db, plan: IndexPlan): Promise<void> {
     const all = Object.entries({ ...plan, [REVOCATIONS]: revocationIndexes })
@@ -75,9 +75,9 @@ export class FerretDBCompat extends MongoDBCompat {
     indexes: IndexDescription[],
   ): Promise<string | undefined> {
     if (error instanceof MongoServerError && error.code === 1) {
-      const table = SQLITE_UNIQUE.exec(error.message)?.[1]
-      if (table === undefined) return undefined
-      return indexes.find((index) => table.endsWith(`_${index.name}`))?.name ?? ''
+      const sqliteIndex = SQLITE_UNIQUE.exec(error.message)?.[1]
+      if (sqliteIndex === undefined) return undefined
+      return indexes.find((index) => sqliteIndex.endsWith(`_${index.name}`))?.name ?? ''
     }
     const named = await super.duplicateKeyIndex(error, collection, written, indexes)
     return named === '' ? takenIndex(collection, written, indexes) : named
