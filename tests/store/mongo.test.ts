@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { MongoClient, ObjectId } from 'mongodb'
 import { StoreUnavailableError } from '../../src/store/errors'
-import { createMongoStore } from '../../src/store/mongo'
+import { type CompatMode, createMongoStore, type ServerCompat } from '../../src/store/mongo'
+import { chooseServer } from '../../src/store/mongo/compat'
+import { MongoDBCompat } from '../../src/store/mongo/compat/mongodb'
 import type { Store } from '../../src/store/types'
 import { TcpProxy } from '../support/tcp-proxy'
 import { describeStoreContract } from './contract'
-import { newUser, rejectionOf } from './contract/fixtures'
+import { newProduct, newRefreshToken, newUser, rejectionOf } from './contract/fixtures'
 
 const uri = process.env.MONGODB_URI
 if (!uri) {
@@ -114,6 +116,88 @@ describe('mongodb store', () => {
     await store.users.update(user.id, { fullName: 'bumped' })
     const error = await rejectionOf(store.users.update(user.id, { email: taken.email }, 2))
     expect(error).toMatchObject({ name: 'ConflictError', field: 'email' })
+  })
+})
+
+/**
+ * MongoDB's behaviour on a database an auto store has already indexed: the test server (FerretDB)
+ * cannot take MongoDB's index creation, and these tests are about the other operations.
+ */
+class PlainOnIndexedDb extends MongoDBCompat {
+  override async createIndexes(): Promise<void> {}
+}
+
+/** A store that records the name of each command it sends; `during` tells those one operation sent. */
+async function watched(compat: CompatMode | ServerCompat) {
+  const sent: string[] = []
+  const store = await createMongoStore({
+    uri: mongoUri,
+    dbName,
+    compat,
+    onCommand: (event) => sent.push(event.commandName),
+  })
+  const during = async <T>(operation: () => Promise<T>): Promise<[T, string[]]> => {
+    sent.length = 0
+    const result = await operation()
+    return [result, sent.splice(0)]
+  }
+  return { store, during }
+}
+
+describe('mongodb store, commands per operation', () => {
+  beforeAll(async () => {
+    await (await open()).close()
+  })
+
+  test('with the compat forced off, each write and read is one command', async () => {
+    const { store, during } = await watched(new PlainOnIndexedDb())
+    try {
+      const owner = await store.users.create(newUser())
+      const product = await store.products.create(newProduct({ ownerId: owner.id }))
+      const [updated, update] = await during(() =>
+        store.products.update(product.id, { price: 2 }, product.version, owner.id),
+      )
+      expect(updated?.version).toBe(2)
+      expect(update).toEqual(['findAndModify'])
+      expect(await during(() => store.products.delete(product.id, 2, owner.id))).toEqual([true, ['delete']])
+
+      const token = newRefreshToken({ userId: owner.id })
+      await store.refreshTokens.insert(token)
+      const [rotated, rotate] = await during(() => store.refreshTokens.rotate(token.tokenHash, new Date()))
+      expect(rotated.outcome).toBe('rotated')
+      expect(rotate).toEqual(['findAndModify'])
+      expect((await during(() => store.refreshTokens.findByHash(token.tokenHash)))[1]).toEqual(['find'])
+      const now = new Date()
+      expect(await during(() => store.refreshTokens.revokeChain(token.chainId, now))).toEqual([
+        undefined,
+        ['update'],
+      ])
+      expect(await during(() => store.refreshTokens.revokeAllForUser(owner.id, now))).toEqual([
+        undefined,
+        ['update'],
+      ])
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('with the compat detected, only a FerretDB server gets write claims and revocation look-ups', async () => {
+    const ferretDB = chooseServer('auto', await observer.db(dbName).command({ buildInfo: 1 })) === 'ferretdb'
+    const { store, during } = await watched('auto')
+    try {
+      const product = await store.products.create(newProduct())
+      const [updated, update] = await during(() => store.products.update(product.id, { stock: 5 }, 1))
+      expect(updated?.stock).toBe(5)
+      expect(update).toEqual(ferretDB ? ['insert', 'findAndModify', 'delete'] : ['findAndModify'])
+
+      const token = newRefreshToken()
+      await store.refreshTokens.insert(token)
+      const [rotated, rotate] = await during(() => store.refreshTokens.rotate(token.tokenHash, new Date()))
+      expect(rotated.outcome).toBe('rotated')
+      expect(rotate).toEqual(ferretDB ? ['insert', 'findAndModify', 'delete', 'find'] : ['findAndModify'])
+    } finally {
+      await store.close()
+    }
   })
 })
 

@@ -1,5 +1,5 @@
 /** Failed-login counters in `login_attempts`: one document per failure and key. */
-import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
+import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
 import type { LoginAttemptRepository } from '../types.ts'
 import { guard } from './errors.ts'
 
@@ -14,17 +14,17 @@ interface LoginAttemptDoc {
 export const loginAttemptIndexes: IndexDescription[] = [
   { key: { key: 1, at: 1 }, name: 'login_attempts_key_at' },
   { key: { attemptId: 1 }, name: 'login_attempts_attempt' },
+  // Clean-up only: queries check `expiresAt` themselves, so a late clean-up changes no answer.
+  { key: { expiresAt: 1 }, name: 'login_attempts_ttl', expireAfterSeconds: 0 },
 ]
 
-/** Clean-up only: queries check `expiresAt` themselves (FerretDB v1 has no TTL indexes). */
-export const loginAttemptTtlIndex: IndexDescription = {
-  key: { expiresAt: 1 },
-  name: 'login_attempts_ttl',
-  expireAfterSeconds: 0,
+/** The failures under `key` at or after `since` that have not expired. */
+export function failuresOf(key: string, since: Date): Filter<LoginAttemptDoc> {
+  return { key, at: { $gte: since }, expiresAt: { $gt: new Date() } }
 }
 
 export class MongoLoginAttemptRepository implements LoginAttemptRepository {
-  private readonly attempts: Collection<LoginAttemptDoc>
+  protected readonly attempts: Collection<LoginAttemptDoc>
 
   constructor(db: Db) {
     this.attempts = db.collection<LoginAttemptDoc>('login_attempts')
@@ -48,18 +48,15 @@ export class MongoLoginAttemptRepository implements LoginAttemptRepository {
     })
   }
 
-  /**
-   * Count and oldest in parallel: FerretDB v1 cannot do both in one aggregate (`$min` in `$group`
-   * answers NotImplemented).
-   */
   failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
-    const query = { key, at: { $gte: since }, expiresAt: { $gt: new Date() } }
     return guard(async () => {
-      const [count, oldest] = await Promise.all([
-        this.attempts.countDocuments(query),
-        this.attempts.findOne(query, { sort: { at: 1 }, projection: { at: 1 } }),
-      ])
-      return { count, oldest: count > 0 && oldest ? oldest.at : null }
+      const [failures] = await this.attempts
+        .aggregate<{ count: number; oldest: Date }>([
+          { $match: failuresOf(key, since) },
+          { $group: { _id: null, count: { $sum: 1 }, oldest: { $min: '$at' } } },
+        ])
+        .toArray()
+      return { count: failures?.count ?? 0, oldest: failures?.oldest ?? null }
     })
   }
 }

@@ -2,7 +2,7 @@
 import { type Collection, type Filter, type Sort as MongoSort, ObjectId, type UpdateFilter } from 'mongodb'
 import { PreconditionFailedError } from '../errors.ts'
 import type { Page } from '../types.ts'
-import { CLAIMED, type WriteClaims } from './claims.ts'
+import type { ServerCompat, VersionFilter } from './compat/index.ts'
 
 /** The fields every versioned document carries. */
 export interface VersionedDoc {
@@ -55,29 +55,25 @@ export function definedOnly<T extends object>(changes: T): Partial<T> {
 }
 
 /**
- * Applies `set` and bumps the version in one `findOneAndUpdate`. Only when nothing matched does it
+ * Applies `set` and bumps the version in one conditional write. Only when nothing matched does it
  * read again, to tell a missing document (null) from a stale `expectedVersion` (412). `scope`
- * narrows what may be written (a product's owner): outside it counts as missing. `claims` is set
- * on FerretDB only, where it makes the version check atomic (see claims.ts).
+ * narrows what may be written (a product's owner): outside it counts as missing.
  */
 export async function updateVersioned<D extends VersionedDoc>(
+  compat: ServerCompat,
   collection: Collection<D>,
   id: string,
   set: Partial<D>,
   expectedVersion: number | undefined,
-  claims: WriteClaims | null,
   scope: Filter<D> = {},
 ): Promise<D | null> {
   const _id = toObjectId(id)
   if (!_id) return null
-  const filter = versionFilter<D>(_id, expectedVersion, scope)
   const update = {
     $set: { ...set, updatedAt: new Date() },
     $inc: { version: 1 },
   } as unknown as UpdateFilter<D>
-  const doc = await claimed(claims, collection, _id, expectedVersion, () =>
-    collection.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
-  )
+  const doc = await compat.updateIfMatches(collection, versionFilter(_id, expectedVersion, scope), update)
   if (doc) return doc as D
   await throwIfStale(collection, _id, expectedVersion, scope)
   return null
@@ -85,20 +81,15 @@ export async function updateVersioned<D extends VersionedDoc>(
 
 /** Deletes by id, honouring `expectedVersion` the way `updateVersioned` does. */
 export async function deleteVersioned<D extends VersionedDoc>(
+  compat: ServerCompat,
   collection: Collection<D>,
   id: string,
   expectedVersion: number | undefined,
-  claims: WriteClaims | null,
   scope: Filter<D> = {},
 ): Promise<boolean> {
   const _id = toObjectId(id)
   if (!_id) return false
-  const filter = versionFilter<D>(_id, expectedVersion, scope)
-  const deleted = await claimed(claims, collection, _id, expectedVersion, async () => {
-    const { deletedCount } = await collection.deleteOne(filter)
-    return deletedCount > 0 ? true : null
-  })
-  if (deleted) return true
+  if (await compat.deleteIfMatches(collection, versionFilter(_id, expectedVersion, scope))) return true
   await throwIfStale(collection, _id, expectedVersion, scope)
   return false
 }
@@ -107,21 +98,12 @@ const versionFilter = <D extends VersionedDoc>(
   _id: ObjectId,
   expectedVersion: number | undefined,
   scope: Filter<D>,
-) => ({ ...scope, _id, ...(expectedVersion === undefined ? {} : { version: expectedVersion }) }) as Filter<D>
-
-/** Runs a versioned `write` under a claim when there are claims; a lost claim counts as no match. */
-async function claimed<D extends VersionedDoc, T>(
-  claims: WriteClaims | null,
-  collection: Collection<D>,
-  _id: ObjectId,
-  expectedVersion: number | undefined,
-  write: () => Promise<T | null>,
-): Promise<T | null> {
-  if (!claims || expectedVersion === undefined) return write()
-  const key = `${collection.collectionName}:${_id.toHexString()}:${expectedVersion}`
-  const result = await claims.run(key, write)
-  return result === CLAIMED ? null : result
-}
+) =>
+  ({
+    ...scope,
+    _id,
+    ...(expectedVersion === undefined ? {} : { version: expectedVersion }),
+  }) as VersionFilter<D>
 
 /** After a versioned write matched nothing: 412 if the document exists (its version moved on). */
 async function throwIfStale<D extends VersionedDoc>(

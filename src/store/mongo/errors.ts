@@ -65,28 +65,3 @@ export async function guard<T>(operation: () => Promise<T>): Promise<T> {
     throw mapUnavailable(error)
   }
 }
-
-/** SQLite's message for a unique index hit, as FerretDB v1 passes it through: `index '<table>_<name>'`. */
-const SQLITE_UNIQUE = /UNIQUE constraint failed: index '([^']+)'/
-
-/**
- * The unique index a write collided with, or `undefined` when `error` is no duplicate-key error.
- * The name is `''` when the server does not say which index it was.
- *
- * MongoDB answers code 11000 with `keyPattern` and `index: <name>` in the message. FerretDB v1
- * differs: on insert it answers 11000 with only `E11000 duplicate key error collection: db.coll`
- * (no index, no keyPattern), and on update or findAndModify it answers code 1 (`InternalError`) with
- * the SQLite message `UNIQUE constraint failed: index 'users_5e7cc513_users_email' (2067)`, whose
- * index name ends with ours. Callers match our explicit index names with `endsWith`/`includes`.
- */
-export function duplicateKeyIndex(error: unknown): string | undefined {
-  if (!(error instanceof MongoError)) return undefined
-  if (error.code === 11000 || error.code === 11001) {
-    const named = /index: (\S+)/.exec(error.message)
-    if (named?.[1]) return named[1]
-    const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern
-    return pattern ? Object.keys(pattern).join('_') : ''
-  }
-  if (error.code === 1) return SQLITE_UNIQUE.exec(error.message)?.[1]
-  return undefined
-}

@@ -11,7 +11,6 @@ import type {
   ProductSortField,
   Sort,
 } from '../types.ts'
-import type { WriteClaims } from './claims.ts'
 import {
   containsIgnoringCase,
   definedOnly,
@@ -22,6 +21,7 @@ import {
   updateVersioned,
   type VersionedDoc,
 } from './common.ts'
+import type { ServerCompat } from './compat/index.ts'
 import { guard } from './errors.ts'
 
 /** A product as stored: `nameKey` is the lower-cased name the sort uses; `ownerId` references `users._id`. */
@@ -95,10 +95,9 @@ function ownedBy(ownerId: string | undefined): Filter<ProductDoc> | null {
 export class MongoProductRepository implements ProductRepository {
   private readonly products: Collection<ProductDoc>
 
-  /** `claims` is set on FerretDB only (see claims.ts). */
   constructor(
     db: Db,
-    private readonly claims: WriteClaims | null,
+    private readonly compat: ServerCompat,
   ) {
     this.products = db.collection<ProductDoc>('products')
   }
@@ -164,7 +163,7 @@ export class MongoProductRepository implements ProductRepository {
     const scope = ownedBy(ownerId)
     if (!scope) return Promise.resolve(null)
     return guard(async () => {
-      const doc = await updateVersioned(this.products, id, set, expectedVersion, this.claims, scope)
+      const doc = await updateVersioned(this.compat, this.products, id, set, expectedVersion, scope)
       return doc ? toRecord(doc) : null
     })
   }
@@ -172,6 +171,6 @@ export class MongoProductRepository implements ProductRepository {
   delete(id: string, expectedVersion?: number, ownerId?: string): Promise<boolean> {
     const scope = ownedBy(ownerId)
     if (!scope) return Promise.resolve(false)
-    return guard(() => deleteVersioned(this.products, id, expectedVersion, this.claims, scope))
+    return guard(() => deleteVersioned(this.compat, this.products, id, expectedVersion, scope))
   }
 }

@@ -13,7 +13,6 @@ import type {
   UserRepository,
   UserSortField,
 } from '../types.ts'
-import type { WriteClaims } from './claims.ts'
 import {
   containsIgnoringCase,
   definedOnly,
@@ -24,7 +23,8 @@ import {
   updateVersioned,
   type VersionedDoc,
 } from './common.ts'
-import { duplicateKeyIndex, guard, mapUnavailable } from './errors.ts'
+import type { ServerCompat } from './compat/index.ts'
+import { guard, mapUnavailable } from './errors.ts'
 
 /** A user as stored: `usernameKey` is the lower-cased username that uniqueness and sorting use. */
 export interface UserDoc extends VersionedDoc {
@@ -37,12 +37,12 @@ export interface UserDoc extends VersionedDoc {
   passwordHash: string
 }
 
-// Explicit names: FerretDB reports a collision only by index name (see errors.ts).
+// Explicit names: a collision is told by the index it hit.
 const USERNAME_INDEX = 'users_username_key'
 const EMAIL_INDEX = 'users_email'
 
 export const userIndexes: IndexDescription[] = [
-  // Unique on lower-cased copies rather than a case-insensitive collation: FerretDB v1 has no collations.
+  // Unique on lower-cased copies rather than a case-insensitive collation, which not every server has.
   { key: { usernameKey: 1 }, name: USERNAME_INDEX, unique: true },
   { key: { email: 1 }, name: EMAIL_INDEX, unique: true },
   { key: { createdAt: 1, _id: 1 }, name: 'users_created_at' },
@@ -81,10 +81,9 @@ function toStored(changes: UserChanges): Partial<UserDoc> {
 export class MongoUserRepository implements UserRepository {
   private readonly users: Collection<UserDoc>
 
-  /** `claims` is set on FerretDB only (see claims.ts). */
   constructor(
     db: Db,
-    private readonly claims: WriteClaims | null,
+    private readonly compat: ServerCompat,
   ) {
     this.users = db.collection<UserDoc>('users')
   }
@@ -97,7 +96,7 @@ export class MongoUserRepository implements UserRepository {
         const { insertedId } = await this.users.insertOne(doc as UserDoc)
         return toRecord({ ...doc, _id: insertedId })
       } catch (error) {
-        throw await this.conflictOr(error, doc.usernameKey)
+        throw await this.conflictOr(error, doc)
       }
     })
   }
@@ -142,35 +141,27 @@ export class MongoUserRepository implements UserRepository {
     const stored = toStored(changes)
     return guard(async () => {
       try {
-        const doc = await updateVersioned(this.users, id, stored, expectedVersion, this.claims)
+        const doc = await updateVersioned(this.compat, this.users, id, stored, expectedVersion)
         return doc ? toRecord(doc) : null
       } catch (error) {
-        throw await this.conflictOr(error, stored.usernameKey)
+        throw await this.conflictOr(error, stored)
       }
     })
   }
 
   delete(id: string, expectedVersion?: number): Promise<boolean> {
-    return guard(() => deleteVersioned(this.users, id, expectedVersion, this.claims))
+    return guard(() => deleteVersioned(this.compat, this.users, id, expectedVersion))
   }
 
   countEnabledAdmins(): Promise<number> {
     return guard(() => this.users.countDocuments({ role: 'admin', disabled: false }))
   }
 
-  /**
-   * `ConflictError` naming the field when `error` is a duplicate key, else `error` itself. When the
-   * server does not name the index (FerretDB on insert), one look-up on this failure path tells
-   * whether it was the username; otherwise it was the email.
-   */
-  private async conflictOr(error: unknown, usernameKey: string | undefined): Promise<unknown> {
-    const index = duplicateKeyIndex(error)
-    if (index === undefined) return mapUnavailable(error)
-    if (index.endsWith(USERNAME_INDEX) || index === 'usernameKey') return new ConflictError('username')
-    if (index.endsWith(EMAIL_INDEX) || index === 'email') return new ConflictError('email')
-    if (index !== '') return error
-    const taken =
-      usernameKey !== undefined && (await this.users.findOne({ usernameKey }, { projection: { _id: 1 } }))
-    return new ConflictError(taken ? 'username' : 'email')
+  /** `ConflictError` naming the field when writing `written` hit a unique index, else `error` itself. */
+  private async conflictOr(error: unknown, written: Partial<UserDoc>): Promise<unknown> {
+    const index = await this.compat.duplicateKeyIndex(error, this.users, written, userIndexes)
+    if (index === USERNAME_INDEX) return new ConflictError('username')
+    if (index === EMAIL_INDEX) return new ConflictError('email')
+    return mapUnavailable(error)
   }
 }

@@ -1,15 +1,13 @@
 /**
- * Short-lived write claims, used on FerretDB v1 only.
+ * Short-lived write claims, the FerretDB v1 compat's way to make conditional writes atomic.
  *
  * FerretDB v1 runs findAndModify, update and delete as a read followed by a separate write, with no
  * isolation between them: ten concurrent `findOneAndUpdate({_id, version: 1}, ...)` all match and
- * all "succeed", and so do two concurrent rotations of one refresh token. MongoDB checks the filter
- * and writes atomically, so there the engine uses no claims at all. Inserting into a unique `_id` IS
+ * all "succeed", and so do two concurrent rotations of one refresh token. Inserting into a unique `_id` IS
  * atomic on FerretDB (SQLite's primary key), so a conditional write first inserts a claim named after
  * what it is about to change, and exactly one of the racers gets it.
  */
-import type { Collection, Db } from 'mongodb'
-import { duplicateKeyIndex } from './errors.ts'
+import { type Collection, type Db, MongoServerError } from 'mongodb'
 
 interface ClaimDoc {
   _id: string
@@ -48,7 +46,8 @@ export class WriteClaims {
         await this.claims.insertOne({ _id: key, at: new Date() })
         return true
       } catch (error) {
-        if (duplicateKeyIndex(error) === undefined) throw error
+        // FerretDB answers a taken `_id` with code 11000, like MongoDB.
+        if (!(error instanceof MongoServerError && error.code === 11000)) throw error
         const stale = new Date(Date.now() - STALE_AFTER_MS)
         const { deletedCount } = await this.claims.deleteOne({ _id: key, at: { $lt: stale } })
         if (deletedCount === 0) return false
