@@ -5,9 +5,6 @@
 
 import type { ProductSortField, Role, UserSortField } from '../core/domain'
 
-// TEMP until the mongo engine imports these from core
-export type { ProductSortField, Role, UserSortField }
-
 /** A stored user, including the password hash; never sent to a client as is. */
 export interface UserRecord {
   id: string

@@ -1,5 +1,6 @@
 /** Products in the `products` collection. */
 import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
+import type { ProductSortField } from '../../core/domain.ts'
 import type {
   NewProduct,
   Page,
@@ -8,7 +9,6 @@ import type {
   ProductFilter,
   ProductRecord,
   ProductRepository,
-  ProductSortField,
   Sort,
 } from '../types.ts'
 import {

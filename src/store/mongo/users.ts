@@ -1,17 +1,16 @@
 /** Users in the `users` collection. */
 import type { Collection, Db, Filter, IndexDescription } from 'mongodb'
+import type { Role, UserSortField } from '../../core/domain.ts'
 import { ConflictError } from '../errors.ts'
 import type {
   NewUser,
   Page,
   Paged,
-  Role,
   Sort,
   UserChanges,
   UserFilter,
   UserRecord,
   UserRepository,
-  UserSortField,
 } from '../types.ts'
 import {
   containsIgnoringCase,

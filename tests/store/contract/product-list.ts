@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import type { NewProduct, ProductFilter, ProductRecord, ProductSortField } from '../../../src/store/types'
+import type { ProductSortField } from '../../../src/core/domain'
+import type { NewProduct, ProductFilter, ProductRecord } from '../../../src/store/types'
 import { ALL, createInOrder, type GetStore, marker, newProduct } from './fixtures'
 
 /** `products.list`: filters, sorts with an id tie-breaker, stable paging and exact totals. */

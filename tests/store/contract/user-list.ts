@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import type { UserFilter, UserRecord, UserSortField } from '../../../src/store/types'
+import type { UserSortField } from '../../../src/core/domain'
+import type { UserFilter, UserRecord } from '../../../src/store/types'
 import { ALL, createInOrder, type GetStore, marker, newUser } from './fixtures'
 
 /** `users.list`: filters, case-insensitive sorts, stable paging and exact totals. */
