@@ -3,44 +3,29 @@ import { MongoClient, ObjectId } from 'mongodb'
 import { StoreUnavailableError } from '../../src/store/errors'
 import { createMongoStore } from '../../src/store/mongo'
 import type { Store } from '../../src/store/types'
+import { rejectionOf } from '../support/assertions'
+import { freshDatabaseName, freshMongoStore, freshStore, mongoUri } from '../support/stores'
 import { TcpProxy } from '../support/tcp-proxy'
 import { describeStoreContract } from './contract'
-import { newUser, rejectionOf } from './contract/fixtures'
+import { newUser } from './contract/fixtures'
 
-const uri = process.env.MONGODB_URI
-if (!uri) {
-  // Never skip: a green run without the MongoDB suite would hide a broken engine.
-  throw new Error(
-    'MONGODB_URI is not set, so the MongoDB store suite cannot run. Run `bun run test`, which starts a ' +
-      'MongoDB wire-protocol test server, or set MONGODB_URI to a MongoDB server.',
-  )
-}
-const mongoUri: string = uri
+// Never skip: a green run without the MongoDB suite would hide a broken engine. Throws when unset.
+const uri = mongoUri()
 
-/** A fresh database per run, so that runs never see each other's data; dropped at the end. */
-const dbName = `mercado_test_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
-const open = () => createMongoStore({ uri: mongoUri, dbName })
-
-/** A second, independent connection: what the store wrote, seen from outside the store. */
-const observer = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5_000 })
-
-afterAll(async () => {
-  try {
-    await observer.db(dbName).dropDatabase()
-  } finally {
-    await observer.close()
-  }
-})
-
-describeStoreContract('mongodb', open)
+describeStoreContract('mongodb')
 
 describe('mongodb store', () => {
   let store: Store
+  let dbName: string
+  /** A second, independent connection: what the store wrote, seen from outside the store. */
+  const observer = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 })
+
   beforeAll(async () => {
-    store = await open()
+    ;({ store, dbName } = await freshMongoStore())
   })
   afterAll(async () => {
     await store?.close()
+    await observer.close()
   })
 
   test('kind is mongodb', () => {
@@ -99,7 +84,7 @@ describe('mongodb store', () => {
   })
 
   test('opening a second store on the same database reuses the existing indexes', async () => {
-    const again = await open()
+    const again = await createMongoStore({ uri, dbName })
     try {
       await again.ping()
       expect(await again.users.findByLogin((await store.users.create(newUser())).username)).not.toBeNull()
@@ -122,24 +107,27 @@ describe('mongodb store, server unreachable', () => {
     const started = performance.now()
     // Port 1 on loopback: nothing listens, so every connection attempt is refused at once.
     const error = await rejectionOf(
-      createMongoStore({ uri: 'mongodb://127.0.0.1:1/', dbName, serverSelectionTimeoutMS: 300 }),
+      createMongoStore({
+        uri: 'mongodb://127.0.0.1:1/',
+        dbName: freshDatabaseName(),
+        serverSelectionTimeoutMS: 300,
+      }),
     )
     expect(error).toBeInstanceOf(StoreUnavailableError)
     expect(performance.now() - started).toBeLessThan(3_000)
   })
 
   test('ping rejects with StoreUnavailableError once the store is closed', async () => {
-    const store = await open()
+    const store = await freshStore('mongodb')
     await store.close()
     expect(await rejectionOf(store.ping())).toBeInstanceOf(StoreUnavailableError)
   })
 
   test('an open store whose server goes away rejects with StoreUnavailableError, then recovers', async () => {
-    const proxy = new TcpProxy(new URL(mongoUri))
+    const proxy = new TcpProxy(new URL(uri))
     const port = await proxy.start(0)
-    const store = await createMongoStore({
+    const { store } = await freshMongoStore({
       uri: `mongodb://127.0.0.1:${port}/`,
-      dbName,
       serverSelectionTimeoutMS: 300,
     })
     try {
