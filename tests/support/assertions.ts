@@ -1,5 +1,6 @@
-/** Assertions every suite shares: problems, JSON replies, secrets, ETags, rejections. */
+/** Assertions every suite shares: problems, JSON replies, secrets, ETags, rejections, service errors. */
 import { expect } from 'bun:test'
+import { HttpError } from '../../src/core/errors'
 import type { Reply } from './app'
 
 /**
@@ -52,4 +53,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error
   }
   throw new Error('expected the promise to reject, but it resolved')
+}
+
+/** Asserts that `promise` (a service call) rejects with an `HttpError` of `status`; returns the error. */
+export async function expectHttpError(promise: Promise<unknown>, status: number): Promise<HttpError> {
+  const error = await rejectionOf(promise)
+  expect(error).toBeInstanceOf(HttpError)
+  expect((error as HttpError).status).toBe(status)
+  return error as HttpError
 }
