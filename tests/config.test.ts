@@ -17,7 +17,7 @@ const refused = (env: Record<string, string>) => {
   return 'accepted'
 }
 
-describe('configuration (SPEC section 1)', () => {
+describe('configuration (docs/api.md, Configuration)', () => {
   test('defaults', () => {
     const config = load({})
     expect(config).toMatchObject({

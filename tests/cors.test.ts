@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
+import { describe, expect, test } from 'bun:test'
 import { testApp, testConfig } from './support/app'
-import { STORE_KINDS, type StoreKind } from './support/stores'
+import { useFixture } from './support/fixture'
 
 const EXPOSED = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate']
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id']
 const APP_ORIGIN = 'https://app.example.com'
 
-let store: Store
-beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
-})
-afterAll(() => store.close())
+/** The store every app of this file runs on. */
+const ctx = useFixture('sqlite')
 
 type Send = (method: string, path: string, headers?: Record<string, string>) => Promise<Response>
 
@@ -19,7 +15,7 @@ type Send = (method: string, path: string, headers?: Record<string, string>) => 
 function appWith(origins: string): Send {
   let app: ReturnType<typeof testApp>['app'] | undefined
   return (method, path, headers = {}) => {
-    app ??= testApp(store, { CORS_ORIGINS: origins }).app
+    app ??= testApp(ctx.store, { CORS_ORIGINS: origins }).app
     return app.handle(new Request(`http://localhost${path}`, { method, headers }))
   }
 }
@@ -149,7 +145,7 @@ test('an entry of CORS_ORIGINS that is not an origin is refused at start', () =>
 })
 
 test('a 413 and a preflight carry CORS headers and a request id, so a browser can read them', async () => {
-  const { app } = testApp(store, { CORS_ORIGINS: APP_ORIGIN, BODY_LIMIT: '16' })
+  const { app } = testApp(ctx.store, { CORS_ORIGINS: APP_ORIGIN, BODY_LIMIT: '16' })
   const tooLarge = await app.handle(
     new Request('http://localhost/products', {
       method: 'POST',

@@ -8,7 +8,7 @@ const root = resolve(import.meta.dir, '..')
 const copy = mkdtempSync(join(tmpdir(), 'mercado-watch-'))
 afterAll(() => rmSync(copy, { recursive: true, force: true }))
 
-/** `bun dev` is `bun --watch`: a saved source file is served without a manual restart (SPEC 1). */
+/** `bun dev` is `bun --watch`: a saved source file is served without a manual restart (docs/api.md: Running it). */
 test('bun dev serves a saved change without a restart', async () => {
   // A copy of the project, so that editing a file cannot disturb other tests.
   for (const entry of ['src', 'package.json', 'tsconfig.json'])
@@ -46,7 +46,7 @@ test('bun dev serves a saved change without a restart', async () => {
     while ((await name()) !== 'mercado-edited' && Date.now() - saved < 10_000) await Bun.sleep(25)
     const elapsed = Date.now() - saved
     expect(await name()).toBe('mercado-edited')
-    // SPEC asks for about a second; the margin absorbs a loaded CI machine.
+    // A saved file should be served within about a second; the margin absorbs a loaded CI machine.
     expect(elapsed).toBeLessThan(2_000)
   } finally {
     dev.kill('SIGTERM')

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import type { TSchema } from 'elysia'
 import { TypeCompiler } from 'elysia/type-system'
@@ -7,16 +7,14 @@ import { authModels } from '../src/auth/model'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
 import { buildOpenApiDocument, toDocumentPath } from '../src/http/openapi'
 import { productModels } from '../src/products/model'
-import type { Store } from '../src/store/types'
 import { userModels } from '../src/users/model'
-import { type Client, testApp } from './support/app'
-import { STORE_KINDS, type StoreKind } from './support/stores'
+import { useFixture } from './support/fixture'
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON
 type Node = Record<string, any>
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
-/** SPEC section 4.4: everything else needs a token. */
+/** docs/api.md, Authentication: everything else needs a token. */
 const PUBLIC = new Set([
   'get /',
   'get /health',
@@ -34,9 +32,7 @@ const isDocsRoute = (path: string) =>
   path.startsWith('/swagger/assets/') ||
   path.startsWith('/redoc/assets/')
 
-let store: Store
-let client: Client
-let app: ReturnType<typeof testApp>['app']
+const ctx = useFixture('sqlite')
 let document: Node
 
 const operations = () =>
@@ -53,20 +49,17 @@ const resolveRef = (ref: string): Node =>
     .reduce((node: Node, key) => node?.[key], document)
 
 beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
-  ;({ app, client } = testApp(store))
-  document = (await client.get('/swagger/json')).body
+  document = (await ctx.client.get('/swagger/json')).body
 })
-afterAll(() => store.close())
 
 describe('the OpenAPI document', () => {
   test('is served as JSON with an ETag, and 304 for a matching If-None-Match', async () => {
-    const reply = await client.get('/swagger/json')
+    const reply = await ctx.client.get('/swagger/json')
     expect(reply.status).toBe(200)
     expect(reply.headers.get('content-type')).toStartWith('application/json')
     const etag = reply.headers.get('etag')
     expect(etag).toBeTruthy()
-    const again = await client.get('/swagger/json', { headers: { 'if-none-match': etag as string } })
+    const again = await ctx.client.get('/swagger/json', { headers: { 'if-none-match': etag as string } })
     expect(again.status).toBe(304)
   })
 
@@ -79,7 +72,7 @@ describe('the OpenAPI document', () => {
   })
 
   test('shares each titled schema under one name, without clashes', () => {
-    const { warnings } = buildOpenApiDocument(app, { title: 'Mercado API', version })
+    const { warnings } = buildOpenApiDocument(ctx.app, { title: 'Mercado API', version })
     expect(warnings).toEqual([])
     expect(Object.keys(document.components.schemas)).toEqual(
       expect.arrayContaining([
@@ -107,7 +100,7 @@ describe('the OpenAPI document', () => {
   test('lists every route of the app with every method, except the docs themselves', () => {
     const missing: string[] = []
     const hidden: string[] = []
-    for (const route of app.routes) {
+    for (const route of ctx.app.routes) {
       const method = route.method.toLowerCase()
       const listed = document.paths[toDocumentPath(route.path)]?.[method]
       if (isDocsRoute(route.path)) {
@@ -118,7 +111,7 @@ describe('the OpenAPI document', () => {
     }
     expect(missing).toEqual([])
     expect(hidden).toEqual([])
-    expect(operations().length).toBe(app.routes.filter((r) => !isDocsRoute(r.path)).length)
+    expect(operations().length).toBe(ctx.app.routes.filter((r) => !isDocsRoute(r.path)).length)
   })
 
   test('gives every operation a summary, a unique operationId, a known tag and described responses', () => {
@@ -219,7 +212,7 @@ describe('the OpenAPI document', () => {
     const schemaOf = (schema: TSchema | string): TSchema =>
       typeof schema === 'string' ? (models[schema] as TSchema) : schema
     let checked = 0
-    for (const route of app.routes) {
+    for (const route of ctx.app.routes) {
       const operation = document.paths[toDocumentPath(route.path)]?.[route.method.toLowerCase()]
       if (!operation) continue
       const where = `${route.method} ${route.path}`
@@ -249,13 +242,13 @@ describe('the OpenAPI document', () => {
 
 describe('the docs pages', () => {
   test('/docs answers 301 to /swagger', async () => {
-    const reply = await client.get('/docs')
+    const reply = await ctx.client.get('/docs')
     expect(reply.status).toBe(301)
     expect(reply.headers.get('location')).toBe('/swagger')
   })
 
   test('Swagger UI loads its script and styles from the service, with the OAuth2 settings', async () => {
-    const reply = await client.get('/swagger')
+    const reply = await ctx.client.get('/swagger')
     expect(reply.status).toBe(200)
     expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(reply.body).toContain(`<script src="${ASSETS.swaggerJs}">`)
@@ -267,7 +260,7 @@ describe('the docs pages', () => {
   })
 
   test('ReDoc loads its bundle from the service and reads /swagger/json', async () => {
-    const reply = await client.get('/redoc')
+    const reply = await ctx.client.get('/redoc')
     expect(reply.status).toBe(200)
     expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(reply.body).toContain('<redoc spec-url="/swagger/json"')
@@ -277,7 +270,7 @@ describe('the docs pages', () => {
 
   for (const [name, url] of Object.entries(ASSETS)) {
     test(`${name} is served with its content type and a long cache lifetime, gzipped on request`, async () => {
-      const plain = await app.handle(new Request(`http://localhost${url}`))
+      const plain = await ctx.app.handle(new Request(`http://localhost${url}`))
       expect(plain.status).toBe(200)
       expect(plain.headers.get('content-type')).toStartWith(
         url.endsWith('.css') ? 'text/css' : 'text/javascript',
@@ -285,7 +278,7 @@ describe('the docs pages', () => {
       expect(plain.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
       const bytes = new Uint8Array(await plain.arrayBuffer())
       expect(bytes.length).toBeGreaterThan(100_000)
-      const gzipped = await app.handle(
+      const gzipped = await ctx.app.handle(
         new Request(`http://localhost${url}`, { headers: { 'accept-encoding': 'gzip, br' } }),
       )
       expect(gzipped.headers.get('content-encoding')).toBe('gzip')

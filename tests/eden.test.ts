@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { treaty } from '@elysiajs/eden'
-import { createSqliteStore } from '../src/store/sqlite'
-import type { Store } from '../src/store/types'
-import { newAccount, testApp } from './support/app'
+import type { App } from '../src/app'
+import { newAccount } from './support/app'
+import { useFixture } from './support/fixture'
 
 /** The exported `App` type gives another TypeScript service a typed client (README: Eden Treaty). */
 describe('Eden Treaty client', () => {
-  let store: Store
-  let app: ReturnType<typeof testApp>['app']
-  let api: ReturnType<typeof treaty<typeof app>>
+  const ctx = useFixture('sqlite')
+  let api: ReturnType<typeof treaty<App>>
 
   beforeAll(() => {
-    store = createSqliteStore({ path: ':memory:' })
-    app = testApp(store).app
-    api = treaty(app)
+    api = treaty(ctx.app)
   })
-  afterAll(() => store.close())
 
   test('registers, logs in with JSON, and reads typed responses', async () => {
     const account = newAccount()
@@ -26,7 +22,7 @@ describe('Eden Treaty client', () => {
     const login = await api.auth.login.post({ username: account.username, password: account.password })
     expect(login.status).toBe(200)
     // Credentials go on the client, as a service calling Mercado would set them up.
-    const signedIn = treaty(app, { headers: { authorization: `Bearer ${login.data?.access_token}` } })
+    const signedIn = treaty(ctx.app, { headers: { authorization: `Bearer ${login.data?.access_token}` } })
 
     const me = await signedIn.users.me.get()
     expect(me.data?.email).toBe(account.email)

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
-import { type Client, registerUser, testApp } from './support/app'
-import { STORE_KINDS } from './support/stores'
+import { beforeAll, expect, test } from 'bun:test'
+import type { Reply } from './support/app'
+import { forEachStore } from './support/fixture'
 
-/** SPEC 4.4: everything else needs a token. */
+/** docs/api.md, Authentication: everything else needs a token. */
 const PUBLIC = [
   'GET /',
   'GET /health',
@@ -19,74 +18,61 @@ const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
 const ADMIN_ONLY = ['GET /users', 'POST /users', 'PUT /users/:id', 'PATCH /users/:id', 'DELETE /users/:id']
 
-for (const kind of STORE_KINDS) {
-  describe(`guards (${kind.name})`, () => {
-    let store: Store
-    let client: Client
-    let routes: Array<{ method: string; path: string }>
+forEachStore('guards', (ctx) => {
+  let routes: Array<{ method: string; path: string }>
 
-    beforeAll(async () => {
-      store = await kind.open()
-      const made = testApp(store)
-      client = made.client
-      routes = made.app.routes
-        .map(({ method, path }) => ({ method, path }))
-        .filter(({ method, path }) => !isDocs(path) && !PUBLIC.includes(`${method} ${path}`))
-    })
-    afterAll(() => store.close())
-
-    test('the protected routes are the ones SPEC names', () => {
-      expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
-        [
-          'GET /users/me',
-          'PATCH /users/me',
-          ...ADMIN_ONLY,
-          'GET /users/:id',
-          'POST /products',
-          'PUT /products/:id',
-          'PATCH /products/:id',
-          'DELETE /products/:id',
-        ].sort(),
-      )
-    })
-
-    test('every protected route answers 401 with a Bearer challenge without a token', async () => {
-      for (const { method, path } of routes) {
-        const reply = await client.request(method, path.replace(':id', ID), {
-          body: method === 'GET' || method === 'DELETE' ? undefined : {},
-        })
-        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({
-          route: `${method} ${path}`,
-          status: 401,
-        })
-        expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="mercado"')
-      }
-    })
-
-    test('every protected route answers 401 invalid_token to a garbage token', async () => {
-      for (const { method, path } of routes) {
-        const reply = await client.request(method, path.replace(':id', ID), {
-          token: 'not.a.jwt',
-          body: method === 'GET' || method === 'DELETE' ? undefined : {},
-        })
-        expect({ route: `${method} ${path}`, status: reply.status }).toEqual({
-          route: `${method} ${path}`,
-          status: 401,
-        })
-        expect(reply.headers.get('www-authenticate')).toContain('error="invalid_token"')
-      }
-    })
-
-    test('admin routes answer 403 to a user', async () => {
-      const user = await registerUser(client)
-      for (const route of ADMIN_ONLY) {
-        const [method, path] = route.split(' ') as [string, string]
-        const reply = await client.request(method, path.replace(':id', ID), {
-          token: user.token,
-          body: method === 'GET' || method === 'DELETE' ? undefined : {},
-        })
-        expect({ route, status: reply.status }).toEqual({ route, status: 403 })
-      }
-    })
+  beforeAll(() => {
+    routes = ctx.app.routes
+      .map(({ method, path }) => ({ method, path }))
+      .filter(({ method, path }) => !isDocs(path) && !PUBLIC.includes(`${method} ${path}`))
   })
-}
+
+  test('the protected routes are the ones docs/api.md names', () => {
+    expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      [
+        'GET /users/me',
+        'PATCH /users/me',
+        ...ADMIN_ONLY,
+        'GET /users/:id',
+        'POST /products',
+        'PUT /products/:id',
+        'PATCH /products/:id',
+        'DELETE /products/:id',
+      ].sort(),
+    )
+  })
+
+  /** Calls `method path` with `:id` filled in and `token`, with an empty body where the method takes one. */
+  const call = (method: string, path: string, token?: string) =>
+    ctx.client.request(method, path.replace(':id', ID), {
+      token,
+      body: method === 'GET' || method === 'DELETE' ? undefined : {},
+    })
+  /** Asserts the status a route answered, naming the route when it fails. */
+  const expectStatus = (route: string, reply: Reply, status: number) =>
+    expect({ route, status: reply.status }).toEqual({ route, status })
+
+  test('every protected route answers 401 with a Bearer challenge without a token', async () => {
+    for (const { method, path } of routes) {
+      const reply = await call(method, path)
+      expectStatus(`${method} ${path}`, reply, 401)
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="mercado"')
+    }
+  })
+
+  test('every protected route answers 401 invalid_token to a garbage token', async () => {
+    for (const { method, path } of routes) {
+      const reply = await call(method, path, 'not.a.jwt')
+      expectStatus(`${method} ${path}`, reply, 401)
+      expect(reply.headers.get('www-authenticate')).toContain('error="invalid_token"')
+    }
+  })
+
+  test('admin routes answer 403 to a user', async () => {
+    const user = await ctx.registerUser()
+    for (const route of ADMIN_ONLY) {
+      const [method, path] = route.split(' ') as [string, string]
+      expectStatus(route, await call(method, path, user.token), 403)
+    }
+  })
+})

@@ -1,80 +1,64 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { createApp } from '../src/app'
 import { createLogger } from '../src/core/log'
-import { createSqliteStore } from '../src/store/sqlite'
-import type { Store } from '../src/store/types'
-import { Client, testApp, testConfig } from './support/app'
+import { testConfig } from './support/app'
+import { expectProblem } from './support/assertions'
+import { useFixture } from './support/fixture'
+import { freshSqliteStore } from './support/stores'
 
-/** The conventions of SPEC section 2 that every route shares (engine-independent). */
+/** The conventions of docs/api.md (Errors, Conventions) that every route shares (engine-independent). */
 describe('HTTP conventions', () => {
-  let store: Store
-  let client: Client
+  const ctx = useFixture('sqlite', { env: { BODY_LIMIT: '1kb' } })
 
   beforeAll(() => {
-    store = createSqliteStore({ path: ':memory:' })
-    const { app, services } = testApp(store, { BODY_LIMIT: '1kb' })
     // A route that fails the way a bug does, to see what a client gets.
-    app.get('/boom', () => {
+    ctx.app.get('/boom', () => {
       throw new Error('secret internal detail')
     })
-    client = new Client(app, services)
   })
-  afterAll(() => store.close())
-
-  const isProblem = (
-    reply: { status: number; headers: Headers; body: Record<string, unknown> },
-    status: number,
-  ) => {
-    expect(reply.status).toBe(status)
-    expect(reply.headers.get('content-type')).toBe('application/problem+json')
-    expect(reply.body).toMatchObject({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-    })
-  }
 
   test('an unknown route is a 404 problem naming the path', async () => {
-    const reply = await client.get('/nowhere')
-    isProblem(reply, 404)
+    const reply = await ctx.client.get('/nowhere')
+    expectProblem(reply, 404)
     expect(reply.body.instance).toBe('/nowhere')
   })
 
   test('a known path with another method is a 405 with Allow', async () => {
-    const reply = await client.delete('/health')
-    isProblem(reply, 405)
+    const reply = await ctx.client.delete('/health')
+    expectProblem(reply, 405)
     expect(reply.headers.get('allow')).toBe('GET, HEAD')
-    const products = await client.request('DELETE', '/products')
+    const products = await ctx.client.request('DELETE', '/products')
     expect(products.headers.get('allow')).toBe('GET, HEAD, POST')
   })
 
   test('a fixed path is its own resource: /users/me answers 405, not /users/{id}', async () => {
     for (const method of ['PUT', 'DELETE', 'POST']) {
-      const reply = await client.request(method, '/users/me', { body: method === 'DELETE' ? undefined : {} })
-      isProblem(reply, 405)
+      const reply = await ctx.client.request(method, '/users/me', {
+        body: method === 'DELETE' ? undefined : {},
+      })
+      expectProblem(reply, 405)
       expect(reply.headers.get('allow')).toBe('GET, HEAD, PATCH')
     }
-    const options = await client.request('OPTIONS', '/users/me')
+    const options = await ctx.client.request('OPTIONS', '/users/me')
     expect(options.status).toBe(405)
     expect(options.headers.get('allow')).toBe('GET, HEAD, PATCH')
   })
 
   test('malformed JSON is a 400 problem', async () => {
-    const reply = await client.post('/auth/register', {
+    const reply = await ctx.client.post('/auth/register', {
       body: '{"username": ',
       headers: { 'content-type': 'application/json' },
     })
-    isProblem(reply, 400)
+    expectProblem(reply, 400)
   })
 
   test('a body in another media type is a 415 problem', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const reply = await client.post('/auth/register', {
+      const reply = await ctx.client.post('/auth/register', {
         body: 'username=a',
         headers: { 'content-type': type },
       })
-      isProblem(reply, 415)
+      expectProblem(reply, 415)
     }
   })
 
@@ -84,18 +68,18 @@ describe('HTTP conventions', () => {
       email: 'plain@example.com',
       password: 'long-enough-pw',
     })
-    const reply = await client.post('/auth/register', { body, headers: { 'content-type': 'text/plain' } })
-    isProblem(reply, 415)
+    const reply = await ctx.client.post('/auth/register', { body, headers: { 'content-type': 'text/plain' } })
+    expectProblem(reply, 415)
   })
 
   test('a body nested absurdly deep is a 400 problem, not a crash', async () => {
     const deep = `{"username":${'['.repeat(50_000)}${']'.repeat(50_000)}}`
-    const reply = await client.post('/auth/register', {
+    const reply = await ctx.client.post('/auth/register', {
       body: deep,
       headers: { 'content-type': 'application/json' },
     })
-    isProblem(reply, 400)
-    const login = await client.post('/auth/login', {
+    expectProblem(reply, 400)
+    const login = await ctx.client.post('/auth/login', {
       body: `{"username":${'['.repeat(50_000)}${']'.repeat(50_000)},"password":"x"}`,
       headers: { 'content-type': 'application/json' },
     })
@@ -105,18 +89,18 @@ describe('HTTP conventions', () => {
 
   test('a body over BODY_LIMIT is a 413 problem', async () => {
     const body = JSON.stringify({ username: 'x'.repeat(2048) })
-    const reply = await client.post('/auth/register', {
+    const reply = await ctx.client.post('/auth/register', {
       body,
       headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
     })
-    isProblem(reply, 413)
+    expectProblem(reply, 413)
   })
 
   test('validation errors are a 422 with one entry per bad field', async () => {
-    const reply = await client.post('/auth/register', {
+    const reply = await ctx.client.post('/auth/register', {
       body: { username: 1, email: 'nope', password: 'pw', extra: true },
     })
-    isProblem(reply, 422)
+    expectProblem(reply, 422)
     expect(reply.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
       '/email',
       '/extra',
@@ -134,42 +118,42 @@ describe('HTTP conventions', () => {
       ['sort=owner', '/sort'],
       ['inStock=maybe', '/inStock'],
     ]) {
-      const reply = await client.get(`/products?${query}`)
-      isProblem(reply, 422)
+      const reply = await ctx.client.get(`/products?${query}`)
+      expectProblem(reply, 422)
       expect(reply.body.errors[0].pointer).toBe(pointer)
     }
   })
 
   test('a malformed id is a 422', async () => {
-    isProblem(await client.get('/products/not-an-id'), 422)
+    expectProblem(await ctx.client.get('/products/not-an-id'), 422)
   })
 
   test('a bug is a generic 500 problem without internals', async () => {
-    const reply = await client.get('/boom')
-    isProblem(reply, 500)
+    const reply = await ctx.client.get('/boom')
+    expectProblem(reply, 500)
     expect(JSON.stringify(reply.body)).not.toContain('secret internal detail')
     expect(JSON.stringify(reply.body)).not.toContain('at ')
   })
 
   test('every response carries a generated X-Request-Id', async () => {
-    const a = await client.get('/health')
-    const b = await client.get('/nowhere')
+    const a = await ctx.client.get('/health')
+    const b = await ctx.client.get('/nowhere')
     expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     expect(b.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'))
   })
 
   test('a sane client X-Request-Id is echoed, an insane one replaced', async () => {
-    const sane = await client.get('/health', { headers: { 'x-request-id': 'abc-123.def' } })
+    const sane = await ctx.client.get('/health', { headers: { 'x-request-id': 'abc-123.def' } })
     expect(sane.headers.get('x-request-id')).toBe('abc-123.def')
-    const insane = await client.get('/health', { headers: { 'x-request-id': 'a b<script>' } })
+    const insane = await ctx.client.get('/health', { headers: { 'x-request-id': 'a b<script>' } })
     expect(insane.headers.get('x-request-id')).not.toBe('a b<script>')
   })
 })
 
 test('every request gets one access-log line, refusals before routing included', async () => {
   const lines: string[] = []
-  const store = createSqliteStore({ path: ':memory:' })
+  const store = freshSqliteStore()
   const app = createApp({
     config: testConfig({ BODY_LIMIT: '1kb' }),
     store,

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createMongoStore } from '../src/store/mongo'
 import type { Store } from '../src/store/types'
 import { type Client, testApp } from './support/app'
-import { mongoUri } from './support/stores'
+import { freshMongoStore, mongoUri } from './support/stores'
 import { TcpProxy } from './support/tcp-proxy'
 
-/** SPEC 8: the database going away makes data routes answer 503, and the service recovers. */
+/** docs/api.md, Operation: the database going away makes data routes answer 503, and the service recovers. */
 describe('database outage (mongodb)', () => {
   const proxy = new TcpProxy(new URL(mongoUri()))
   let port: number
@@ -14,11 +13,10 @@ describe('database outage (mongodb)', () => {
 
   beforeAll(async () => {
     port = await proxy.start(0)
-    store = await createMongoStore({
+    ;({ store } = await freshMongoStore({
       uri: `mongodb://127.0.0.1:${port}/`,
-      dbName: `mercado_outage_${Date.now().toString(36)}`,
       serverSelectionTimeoutMS: 300,
-    })
+    }))
     ;({ client } = testApp(store))
   })
   afterAll(async () => {

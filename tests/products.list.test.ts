@@ -1,33 +1,20 @@
-/** `GET /products`: public list with paging, filters, sort and literal search (SPEC sections 2, 6). */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
-import { type Account, type Client, registerUser, testApp } from './support/app'
-import { createProduct, expectJson, expectProblem, type ProductFields, unique } from './support/crud'
-import { STORE_KINDS } from './support/stores'
+/** `GET /products`: public list with paging, filters, sort and literal search (docs/api.md: Lists, Products). */
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { expectJson, expectProblem } from './support/assertions'
+import { createInOrder, createProduct, type ProductFields } from './support/crud'
+import { forEachStore } from './support/fixture'
+import { unique } from './support/unique'
 
-for (const kind of STORE_KINDS) {
-  describe(`GET /products (${kind.name})`, () => {
-    let store: Store
-    let client: Client
-    let seller: Account
-
-    beforeAll(async () => {
-      store = await kind.open()
-      ;({ client } = testApp(store))
-      seller = await registerUser(client)
-    })
-    afterAll(() => store.close())
-
+forEachStore(
+  'GET /products',
+  (ctx) => {
     /** Creates products in order; returns their ids, one per argument. */
-    async function createProducts<const T extends ProductFields[]>(
-      ...products: T
-    ): Promise<{ [K in keyof T]: string }> {
-      const ids: string[] = []
-      for (const fields of products) ids.push((await createProduct(client, seller.token, fields)).body.id)
-      return ids as { [K in keyof T]: string }
-    }
-
-    const list = (query: string) => client.get(`/products?${query}`)
+    const createProducts = <const T extends ProductFields[]>(...products: T) =>
+      createInOrder(
+        async (fields) => (await createProduct(ctx.client, ctx.seller.token, fields)).body.id,
+        products,
+      )
+    const list = (query: string) => ctx.client.get(`/products?${query}`)
     const ids = (reply: { body: { items: Array<{ id: string }> } }) => reply.body.items.map((p) => p.id)
 
     describe('paging', () => {
@@ -39,7 +26,7 @@ for (const kind of STORE_KINDS) {
       })
 
       test('anyone lists, with the default page 1 and limit 20', async () => {
-        const reply = await client.get('/products')
+        const reply = await ctx.client.get('/products')
         expectJson(reply, 200)
         expect(reply.body).toMatchObject({ page: 1, limit: 20, total: expect.any(Number) })
         expect(reply.body.items.length).toBeGreaterThan(0)
@@ -231,5 +218,6 @@ for (const kind of STORE_KINDS) {
         },
       )
     })
-  })
-}
+  },
+  { accounts: { seller: 'user' } },
+)

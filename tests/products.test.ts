@@ -1,24 +1,14 @@
-/** `POST /products` and `GET /products/{id}`: creation, normalisation and validation (SPEC sections 2, 3, 6). */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
-import { type Account, type Client, registerUser, testApp } from './support/app'
-import { etagOf, expectJson, expectProblem, MALFORMED_IDS, UNKNOWN_ID, unique } from './support/crud'
-import { STORE_KINDS } from './support/stores'
+/** `POST /products` and `GET /products/{id}`: creation, normalisation and validation (docs/api.md: Conventions, Products). */
+import { describe, expect, test } from 'bun:test'
+import { etagOf, expectJson, expectProblem } from './support/assertions'
+import { MALFORMED_IDS, UNKNOWN_ID } from './support/crud'
+import { forEachStore } from './support/fixture'
+import { unique } from './support/unique'
 
-for (const kind of STORE_KINDS) {
-  describe(`products (${kind.name})`, () => {
-    let store: Store
-    let client: Client
-    let owner: Account
-
-    beforeAll(async () => {
-      store = await kind.open()
-      ;({ client } = testApp(store))
-      owner = await registerUser(client)
-    })
-    afterAll(() => store.close())
-
-    const create = (body: unknown, token = owner.token) => client.post('/products', { token, body })
+forEachStore(
+  'products',
+  (ctx) => {
+    const create = (body: unknown, token = ctx.owner.token) => ctx.client.post('/products', { token, body })
 
     describe('POST /products', () => {
       test('a signed-in user creates a product it owns: 201 with Location, ETag and the product', async () => {
@@ -40,11 +30,11 @@ for (const kind of STORE_KINDS) {
           price: 12.5,
           stock: 3,
           tags: ['kitchen'],
-          ownerId: owner.id,
+          ownerId: ctx.owner.id,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         })
-        expect((await client.get(reply.headers.get('location') as string)).body).toEqual(reply.body)
+        expect((await ctx.client.get(reply.headers.get('location') as string)).body).toEqual(reply.body)
       })
 
       test('optional fields default to an empty description, stock 0 and no tags', async () => {
@@ -92,7 +82,7 @@ for (const kind of STORE_KINDS) {
       )
 
       test('the owner is the caller, whoever it is', async () => {
-        const other = await registerUser(client)
+        const other = await ctx.registerUser()
         expect((await create({ name: unique(), price: 1 }, other.token)).body.ownerId).toBe(other.id)
       })
 
@@ -121,7 +111,7 @@ for (const kind of STORE_KINDS) {
       test('a price with three decimals gets 422 at /price and nothing is created', async () => {
         const name = unique('Precise ')
         expectProblem(await create({ name, price: 9.999 }), 422, '/price')
-        expect((await client.get(`/products?q=${name}`)).body.total).toBe(0)
+        expect((await ctx.client.get(`/products?q=${name}`)).body.total).toBe(0)
       })
 
       test('a missing name or price gets 422', async () => {
@@ -138,11 +128,11 @@ for (const kind of STORE_KINDS) {
       ])('an unknown field %p gets 422 and nothing is created', async (field, value) => {
         const name = unique('Sneaky ')
         expectProblem(await create({ name, price: 1, [field]: value }), 422, `/${field}`)
-        expect((await client.get(`/products?q=${name}`)).body.total).toBe(0)
+        expect((await ctx.client.get(`/products?q=${name}`)).body.total).toBe(0)
       })
 
       test('no token gets 401 with a Bearer challenge', async () => {
-        const reply = await client.post('/products', { body: { name: unique(), price: 1 } })
+        const reply = await ctx.client.post('/products', { body: { name: unique(), price: 1 } })
         expectProblem(reply, 401)
         expect(reply.headers.get('www-authenticate')).toStartWith('Bearer')
       })
@@ -152,8 +142,8 @@ for (const kind of STORE_KINDS) {
       })
 
       test('a body in another content type gets 415', async () => {
-        const reply = await client.post('/products', {
-          token: owner.token,
+        const reply = await ctx.client.post('/products', {
+          token: ctx.owner.token,
           body: 'name=x&price=1',
           headers: { 'content-type': 'text/plain' },
         })
@@ -164,7 +154,7 @@ for (const kind of STORE_KINDS) {
     describe('GET /products/{id}', () => {
       test('anyone reads a product, with an ETag', async () => {
         const created = await create({ name: unique(), price: 3 })
-        const reply = await client.get(`/products/${created.body.id}`)
+        const reply = await ctx.client.get(`/products/${created.body.id}`)
         expectJson(reply, 200)
         expect(reply.body).toEqual(created.body)
         expect(etagOf(reply)).toBe(etagOf(created))
@@ -172,18 +162,19 @@ for (const kind of STORE_KINDS) {
 
       test('the id is case-insensitive hex', async () => {
         const created = await create({ name: unique(), price: 3 })
-        const reply = await client.get(`/products/${created.body.id.toUpperCase()}`)
+        const reply = await ctx.client.get(`/products/${created.body.id.toUpperCase()}`)
         expect(reply.status).toBe(200)
         expect(reply.body.id).toBe(created.body.id)
       })
 
       test('a well-formed unknown id gets 404', async () => {
-        expectProblem(await client.get(`/products/${UNKNOWN_ID}`), 404)
+        expectProblem(await ctx.client.get(`/products/${UNKNOWN_ID}`), 404)
       })
 
       test.each(MALFORMED_IDS)('a malformed id %p gets 422', async (id) => {
-        expectProblem(await client.get(`/products/${id}`), 422, '/id')
+        expectProblem(await ctx.client.get(`/products/${id}`), 422, '/id')
       })
     })
-  })
-}
+  },
+  { accounts: { owner: 'user' } },
+)

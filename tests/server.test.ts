@@ -7,7 +7,7 @@ import { createSqliteStore } from '../src/store/sqlite'
 import { newAccount } from './support/app'
 import { startServer } from './support/server'
 
-/** The process as an operator runs it: `bun src/index.ts` with the embedded store (SPEC 1, 8). */
+/** The process as an operator runs it: `bun src/index.ts` with the embedded store (docs/api.md: Running it, Operation). */
 describe('server process', () => {
   const dirs: string[] = []
   const dataDir = () => {

@@ -5,18 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Elysia } from 'elysia'
 import { resolvePublicFile, staticFiles } from '../src/http/static'
-import type { Store } from '../src/store/types'
-import { type Client, testApp } from './support/app'
-import { STORE_KINDS, type StoreKind } from './support/stores'
+import { expectProblem } from './support/assertions'
+import { useFixture } from './support/fixture'
 
-let store: Store
-let client: Client
-let app: ReturnType<typeof testApp>['app']
+const ctx = useFixture('sqlite')
 let temp: string
 
-beforeAll(async () => {
-  store = await (STORE_KINDS.find((k) => k.name === 'sqlite') as StoreKind).open()
-  ;({ app, client } = testApp(store))
+beforeAll(() => {
   // A folder with a secret next to the public one, and a symlink from inside to outside.
   temp = mkdtempSync(join(tmpdir(), 'mercado-static-'))
   mkdirSync(join(temp, 'public', 'css'), { recursive: true })
@@ -30,14 +25,11 @@ beforeAll(async () => {
   writeFileSync(join(temp, 'public', 'file with space.txt'), 'spaced')
   symlinkSync(join(temp, 'secret.txt'), join(temp, 'public', 'link.txt'))
 })
-afterAll(async () => {
-  await store.close()
-  rmSync(temp, { recursive: true, force: true })
-})
+afterAll(() => rmSync(temp, { recursive: true, force: true }))
 
 describe('GET /static/*', () => {
   test('serves public/index.html as HTML', async () => {
-    const reply = await client.get('/static/index.html')
+    const reply = await ctx.client.get('/static/index.html')
     expect(reply.status).toBe(200)
     expect(reply.headers.get('content-type')).toStartWith('text/html')
     expect(reply.headers.get('x-content-type-options')).toBe('nosniff')
@@ -45,21 +37,20 @@ describe('GET /static/*', () => {
   })
 
   test('serves the favicon as SVG', async () => {
-    const reply = await client.get('/static/favicon.svg')
+    const reply = await ctx.client.get('/static/favicon.svg')
     expect(reply.status).toBe(200)
     expect(reply.headers.get('content-type')).toStartWith('image/svg+xml')
   })
 
   test('answers a missing file with a 404 problem', async () => {
-    const reply = await client.get('/static/nope.txt')
-    expect(reply.status).toBe(404)
-    expect(reply.headers.get('content-type')).toBe('application/problem+json')
-    expect(reply.body).toMatchObject({ status: 404, title: 'Not Found', instance: '/static/nope.txt' })
+    const reply = await ctx.client.get('/static/nope.txt')
+    expectProblem(reply, 404)
+    expect(reply.body).toMatchObject({ title: 'Not Found', instance: '/static/nope.txt' })
   })
 
   test('answers the folder itself with 404', async () => {
     for (const path of ['/static/', '/static/css']) {
-      const reply = await client.get(path)
+      const reply = await ctx.client.get(path)
       expect(reply.status, path).toBe(404)
     }
   })
@@ -99,7 +90,7 @@ describe('GET /static/*', () => {
   ]
   for (const path of escapes) {
     test(`refuses ${path} with 404`, async () => {
-      const reply = await client.get(path)
+      const reply = await ctx.client.get(path)
       expect(reply.status).toBe(404)
       expect(JSON.stringify(reply.body)).not.toContain('"dependencies"')
       expect(JSON.stringify(reply.body)).not.toContain('root:')
@@ -107,7 +98,7 @@ describe('GET /static/*', () => {
   }
 
   test('refuses a raw ../ request line that no URL parser has normalised', async () => {
-    const server = app.listen({ port: 0, hostname: '127.0.0.1' })
+    const server = ctx.app.listen({ port: 0, hostname: '127.0.0.1' })
     try {
       const port = server.server?.port as number
       for (const target of [

@@ -1,36 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
-import { type Client, registerUser, testApp } from './support/app'
-import { STORE_KINDS } from './support/stores'
+import { expect, test } from 'bun:test'
+import { testApp } from './support/app'
+import { forEachStore } from './support/fixture'
 
 const MAX = 3
 
-for (const kind of STORE_KINDS) {
-  describe(`login throttling (${kind.name})`, () => {
-    let store: Store
-    let client: Client
+forEachStore(
+  'login throttling',
+  (ctx) => {
     let address = 0
-
-    beforeAll(async () => {
-      store = await kind.open()
-      ;({ client } = testApp(store, {
-        LOGIN_MAX_FAILURES: String(MAX),
-        LOGIN_WINDOW: '15m',
-        TRUST_PROXY: 'true',
-      }))
-    })
-    afterAll(() => store.close())
 
     /** A fresh client address per test, through the trusted proxy header. */
     const nextAddress = () => `203.0.113.${++address}`
     const attempt = (username: string, password: string, from: string) =>
-      client.post('/auth/login', {
+      ctx.client.post('/auth/login', {
         form: { grant_type: 'password', username, password },
         headers: { 'x-forwarded-for': from },
       })
 
     test(`after ${MAX} failures even the right password gets 429 with Retry-After`, async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX; i++)
         expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
@@ -43,21 +31,21 @@ for (const kind of STORE_KINDS) {
     })
 
     test('the lock is per username and address: another address still logs in', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX; i++) await attempt(user.username, 'wrong-password', from)
       expect((await attempt(user.username, user.password, nextAddress())).status).toBe(200)
     })
 
     test('the email counts as the same username', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX; i++) await attempt(user.email, 'wrong-password', from)
       expect((await attempt(user.email.toUpperCase(), user.password, from)).status).toBe(429)
     })
 
     test('attempts sent all at once count too', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       const burst = await Promise.all(
         Array.from({ length: MAX * 3 }, () => attempt(user.username, 'wrong-password', from)),
@@ -74,7 +62,7 @@ for (const kind of STORE_KINDS) {
     })
 
     test('another spelling of the same account does not reset its count', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       const spellings = [user.username, ` ${user.email} `, user.username.toUpperCase()]
       for (let i = 0; i < MAX; i++) {
@@ -86,21 +74,21 @@ for (const kind of STORE_KINDS) {
     })
 
     test('successful logins do not count', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX + 2; i++)
         expect((await attempt(user.username, user.password, from)).status).toBe(200)
     })
 
     test('failures under a limit do not lock anyone out', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX - 1; i++) await attempt(user.username, 'wrong-password', from)
       expect((await attempt(user.username, user.password, from)).status).toBe(200)
     })
 
     test('one address failing across many usernames is stopped at four times the limit', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
       for (let i = 0; i < MAX * 4; i++) {
         expect((await attempt(`nobody_${i}_${user.username}`, 'wrong-password', from)).status).toBe(400)
@@ -109,9 +97,9 @@ for (const kind of STORE_KINDS) {
     })
 
     test('the window passing lets the user in again', async () => {
-      const user = await registerUser(client)
+      const user = await ctx.registerUser()
       const from = nextAddress()
-      const { client: quick } = testApp(store, {
+      const { client: quick } = testApp(ctx.store, {
         LOGIN_MAX_FAILURES: '1',
         LOGIN_WINDOW: '1s',
         TRUST_PROXY: 'true',
@@ -128,8 +116,8 @@ for (const kind of STORE_KINDS) {
     })
 
     test('X-Forwarded-For is ignored unless TRUST_PROXY is set', async () => {
-      const user = await registerUser(client)
-      const { client: direct } = testApp(store, { LOGIN_MAX_FAILURES: String(MAX) })
+      const user = await ctx.registerUser()
+      const { client: direct } = testApp(ctx.store, { LOGIN_MAX_FAILURES: String(MAX) })
       const login = (password: string, from: string) =>
         direct.post('/auth/login', {
           form: { grant_type: 'password', username: user.username, password },
@@ -139,5 +127,6 @@ for (const kind of STORE_KINDS) {
       // Every attempt came from the same real peer, whatever the header claimed.
       expect((await login(user.password, nextAddress())).status).toBe(429)
     })
-  })
-}
+  },
+  { env: { LOGIN_MAX_FAILURES: String(MAX), LOGIN_WINDOW: '15m', TRUST_PROXY: 'true' } },
+)

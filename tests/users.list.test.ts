@@ -1,43 +1,22 @@
-/** `GET /users`: admin-only list with paging, filters, sort and literal search (SPEC sections 2, 5). */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../src/store/types'
-import { type Account, type Client, createAdmin, newAccount, registerUser, testApp } from './support/app'
-import { expectJson, expectNoSecrets, expectProblem, unique } from './support/crud'
-import { STORE_KINDS } from './support/stores'
+/** `GET /users`: admin-only list with paging, filters, sort and literal search (docs/api.md: Lists, Users). */
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { expectJson, expectNoSecrets, expectProblem } from './support/assertions'
+import { createInOrder } from './support/crud'
+import { forEachStore } from './support/fixture'
+import { unique } from './support/unique'
 
-for (const kind of STORE_KINDS) {
-  describe(`GET /users (${kind.name})`, () => {
-    let store: Store
-    let client: Client
-    let admin: Account
-
-    beforeAll(async () => {
-      store = await kind.open()
-      ;({ client } = testApp(store))
-      admin = await createAdmin(client)
-    })
-    afterAll(() => store.close())
-
-    /** Creates users through the API, in order; each gets `fields` plus its own overrides. */
-    async function createUsers(...overrides: Array<Record<string, unknown>>) {
-      const created = []
-      for (const fields of overrides) {
-        const reply = await client.post('/users', {
-          token: admin.token,
-          body: { ...newAccount(), ...fields },
-        })
-        expect(reply.status).toBe(201)
-        created.push(reply.body)
-      }
-      return created
-    }
-
-    const list = (query: string) => client.get(`/users?${query}`, { token: admin.token })
+forEachStore(
+  'GET /users',
+  (ctx) => {
+    /** Creates users through the API, in order; each gets fresh fields plus its own overrides. */
+    const createUsers = <const T extends Array<Record<string, unknown>>>(...overrides: T) =>
+      createInOrder(ctx.createUser, overrides)
+    const list = (query: string) => ctx.client.get(`/users?${query}`, { token: ctx.admin.token })
     const ids = (reply: { body: { items: Array<{ id: string }> } }) => reply.body.items.map((u) => u.id)
 
     describe('access', () => {
       test('an admin gets the envelope with the default page and limit, without secrets', async () => {
-        const reply = await client.get('/users', { token: admin.token })
+        const reply = await ctx.client.get('/users', { token: ctx.admin.token })
         expectJson(reply, 200)
         expect(reply.body).toMatchObject({ page: 1, limit: 20, total: expect.any(Number) })
         expect(reply.body.items.length).toBeGreaterThan(0)
@@ -45,12 +24,12 @@ for (const kind of STORE_KINDS) {
       })
 
       test('a plain user gets 403', async () => {
-        const user = await registerUser(client)
-        expectProblem(await client.get('/users', { token: user.token }), 403)
+        const user = await ctx.registerUser()
+        expectProblem(await ctx.client.get('/users', { token: user.token }), 403)
       })
 
       test('no token gets 401', async () => {
-        expectProblem(await client.get('/users'), 401)
+        expectProblem(await ctx.client.get('/users'), 401)
       })
     })
 
@@ -247,5 +226,6 @@ for (const kind of STORE_KINDS) {
         },
       )
     })
-  })
-}
+  },
+  { accounts: { admin: 'admin' } },
+)

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Store } from '../../src/store/types'
+import { describe, expect, test } from 'bun:test'
+import { useStore } from '../support/fixture'
+import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
@@ -12,21 +13,10 @@ import { describeUserContract } from './contract/users'
  * One store serves the whole suite; every test makes its own uniquely named data and scopes its
  * queries to it, so tests do not depend on each other or on what the store held before.
  */
-export function describeStoreContract(name: string, open: () => Promise<Store>): void {
-  describe(`store contract: ${name}`, () => {
-    let opened: Store | undefined
-    const store = (): Store => {
-      if (!opened) throw new Error('the store is not open')
-      return opened
-    }
-
-    beforeAll(async () => {
-      opened = await open()
-    })
-
-    afterAll(async () => {
-      await opened?.close()
-    })
+export function describeStoreContract(engine: Engine): void {
+  describe(`store contract: ${engine}`, () => {
+    const fixture = useStore(engine)
+    const store = () => fixture.store
 
     test('ping resolves while the store is open', async () => {
       expect(await store().ping()).toBeUndefined()

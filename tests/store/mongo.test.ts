@@ -5,44 +5,29 @@ import { type CompatMode, createMongoStore, type ServerCompat } from '../../src/
 import { chooseServer } from '../../src/store/mongo/compat'
 import { MongoDBCompat } from '../../src/store/mongo/compat/mongodb'
 import type { Store } from '../../src/store/types'
+import { rejectionOf } from '../support/assertions'
+import { freshDatabaseName, freshMongoStore, freshStore, mongoUri } from '../support/stores'
 import { TcpProxy } from '../support/tcp-proxy'
 import { describeStoreContract } from './contract'
-import { newProduct, newRefreshToken, newUser, rejectionOf } from './contract/fixtures'
+import { newProduct, newRefreshToken, newUser } from './contract/fixtures'
 
-const uri = process.env.MONGODB_URI
-if (!uri) {
-  // Never skip: a green run without the MongoDB suite would hide a broken engine.
-  throw new Error(
-    'MONGODB_URI is not set, so the MongoDB store suite cannot run. Run `bun run test`, which starts a ' +
-      'MongoDB wire-protocol test server, or set MONGODB_URI to a MongoDB server.',
-  )
-}
-const mongoUri: string = uri
+// Never skip: a green run without the MongoDB suite would hide a broken engine. Throws when unset.
+const uri = mongoUri()
 
-/** A fresh database per run, so that runs never see each other's data; dropped at the end. */
-const dbName = `mercado_test_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
-const open = () => createMongoStore({ uri: mongoUri, dbName })
-
-/** A second, independent connection: what the store wrote, seen from outside the store. */
-const observer = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5_000 })
-
-afterAll(async () => {
-  try {
-    await observer.db(dbName).dropDatabase()
-  } finally {
-    await observer.close()
-  }
-})
-
-describeStoreContract('mongodb', open)
+describeStoreContract('mongodb')
 
 describe('mongodb store', () => {
   let store: Store
+  let dbName: string
+  /** A second, independent connection: what the store wrote, seen from outside the store. */
+  const observer = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 })
+
   beforeAll(async () => {
-    store = await open()
+    ;({ store, dbName } = await freshMongoStore())
   })
   afterAll(async () => {
     await store?.close()
+    await observer.close()
   })
 
   test('kind is mongodb', () => {
@@ -101,7 +86,7 @@ describe('mongodb store', () => {
   })
 
   test('opening a second store on the same database reuses the existing indexes', async () => {
-    const again = await open()
+    const again = await createMongoStore({ uri, dbName })
     try {
       await again.ping()
       expect(await again.users.findByLogin((await store.users.create(newUser())).username)).not.toBeNull()
@@ -128,10 +113,10 @@ class PlainOnIndexedDb extends MongoDBCompat {
 }
 
 /** A store that records the name of each command it sends; `during` tells those one operation sent. */
-async function watched(compat: CompatMode | ServerCompat) {
+async function watched(dbName: string, compat: CompatMode | ServerCompat) {
   const sent: string[] = []
   const store = await createMongoStore({
-    uri: mongoUri,
+    uri,
     dbName,
     compat,
     onCommand: (event) => sent.push(event.commandName),
@@ -145,12 +130,16 @@ async function watched(compat: CompatMode | ServerCompat) {
 }
 
 describe('mongodb store, commands per operation', () => {
+  /** A database an auto store has created and indexed, dropped at the end. */
+  let indexed: Store
+  let dbName: string
   beforeAll(async () => {
-    await (await open()).close()
+    ;({ store: indexed, dbName } = await freshMongoStore())
   })
+  afterAll(() => indexed.close())
 
   test('with the compat forced off, each write and read is one command', async () => {
-    const { store, during } = await watched(new PlainOnIndexedDb())
+    const { store, during } = await watched(dbName, new PlainOnIndexedDb())
     try {
       const owner = await store.users.create(newUser())
       const product = await store.products.create(newProduct({ ownerId: owner.id }))
@@ -182,8 +171,13 @@ describe('mongodb store, commands per operation', () => {
   })
 
   test('with the compat detected, only a FerretDB server gets write claims and revocation look-ups', async () => {
-    const ferretDB = chooseServer('auto', await observer.db(dbName).command({ buildInfo: 1 })) === 'ferretdb'
-    const { store, during } = await watched('auto')
+    const observer = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 })
+    const buildInfo = await observer
+      .db(dbName)
+      .command({ buildInfo: 1 })
+      .finally(() => observer.close())
+    const ferretDB = chooseServer('auto', buildInfo) === 'ferretdb'
+    const { store, during } = await watched(dbName, 'auto')
     try {
       const product = await store.products.create(newProduct())
       const [updated, update] = await during(() => store.products.update(product.id, { stock: 5 }, 1))
@@ -206,24 +200,27 @@ describe('mongodb store, server unreachable', () => {
     const started = performance.now()
     // Port 1 on loopback: nothing listens, so every connection attempt is refused at once.
     const error = await rejectionOf(
-      createMongoStore({ uri: 'mongodb://127.0.0.1:1/', dbName, serverSelectionTimeoutMS: 300 }),
+      createMongoStore({
+        uri: 'mongodb://127.0.0.1:1/',
+        dbName: freshDatabaseName(),
+        serverSelectionTimeoutMS: 300,
+      }),
     )
     expect(error).toBeInstanceOf(StoreUnavailableError)
     expect(performance.now() - started).toBeLessThan(3_000)
   })
 
   test('ping rejects with StoreUnavailableError once the store is closed', async () => {
-    const store = await open()
+    const store = await freshStore('mongodb')
     await store.close()
     expect(await rejectionOf(store.ping())).toBeInstanceOf(StoreUnavailableError)
   })
 
   test('an open store whose server goes away rejects with StoreUnavailableError, then recovers', async () => {
-    const proxy = new TcpProxy(new URL(mongoUri))
+    const proxy = new TcpProxy(new URL(uri))
     const port = await proxy.start(0)
-    const store = await createMongoStore({
+    const { store } = await freshMongoStore({
       uri: `mongodb://127.0.0.1:${port}/`,
-      dbName,
       serverSelectionTimeoutMS: 300,
     })
     try {

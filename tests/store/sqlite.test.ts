@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StoreUnavailableError } from '../../src/store/errors'
 import { createSqliteStore } from '../../src/store/sqlite'
+import { rejectionOf } from '../support/assertions'
+import { freshSqliteStore } from '../support/stores'
 import { describeStoreContract } from './contract'
-import { newProduct, newUser, rejectionOf } from './contract/fixtures'
+import { newProduct, newUser } from './contract/fixtures'
 
+describeStoreContract('sqlite')
+
+/** A folder for the tests below, which are about the data file itself. */
 const dir = mkdtempSync(join(tmpdir(), 'mercado-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-describeStoreContract('sqlite', async () => createSqliteStore({ path: join(dir, 'contract.db') }))
 
 describe('sqlite store', () => {
   test('data survives closing and reopening the file', async () => {
@@ -64,13 +67,13 @@ describe('sqlite store', () => {
   })
 
   test('ping rejects with StoreUnavailableError once the store is closed', async () => {
-    const store = createSqliteStore({ path: ':memory:' })
+    const store = freshSqliteStore()
     await store.close()
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
   })
 
   test('repository calls on a closed store reject with StoreUnavailableError, not a bug', async () => {
-    const store = createSqliteStore({ path: ':memory:' })
+    const store = freshSqliteStore()
     await store.close()
     await expect(store.products.findById('0123456789abcdef01234567')).rejects.toBeInstanceOf(
       StoreUnavailableError,

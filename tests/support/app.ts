@@ -2,6 +2,7 @@ import { type App, createApp, createServices, type Services } from '../../src/ap
 import { type Config, loadConfig } from '../../src/config'
 import { createLogger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
+import { unique } from './unique'
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long'
 
@@ -67,13 +68,11 @@ export function testApp(store: Store, env: Record<string, string> = {}) {
   return { app, config, services, client: new Client(app, services) }
 }
 
-let counter = 0
-
 /** Unique, valid registration fields; `overrides` replace any of them. */
 export function newAccount(
   overrides: Partial<{ username: string; email: string; password: string; fullName: string }> = {},
 ) {
-  const n = `${Date.now().toString(36)}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  const n = unique()
   return { username: `user_${n}`, email: `user_${n}@example.com`, password: `pw-${n}-secret`, ...overrides }
 }
 

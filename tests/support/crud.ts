@@ -1,6 +1,9 @@
-/** Assertions and factories shared by the users and products HTTP suites. */
+/** Constants and factories shared by the users and products HTTP suites. */
 import { expect } from 'bun:test'
-import type { Client, Reply } from './app'
+import type { Product } from '../../src/products/model'
+import type { User } from '../../src/users/model'
+import { type Client, newAccount, type Reply } from './app'
+import { unique } from './unique'
 
 /** A well-formed id that names nothing in any store. */
 export const UNKNOWN_ID = '0123456789abcdef01234567'
@@ -17,44 +20,36 @@ export const USER_FORBIDDEN_FIELDS: Array<[string, unknown]> = [
   ['ownerId', '0123456789abcdef01234567'],
 ]
 
-let counter = 0
-
-/** A short string no other test uses, safe inside usernames, product names and tags. */
-export function unique(prefix = 't'): string {
-  return `${prefix}${Date.now().toString(36)}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 6)}`
+/** A 201 reply whose body is the resource created. */
+export interface Created<T> extends Reply {
+  body: T
 }
 
-/** Asserts an RFC 9457 problem with `status`, and a field error at `pointer` when given. */
-export function expectProblem(reply: Reply, status: number, pointer?: string): void {
-  expect(reply.status).toBe(status)
-  expect(reply.headers.get('content-type')).toStartWith('application/problem+json')
-  expect(reply.body).toMatchObject({
-    type: expect.any(String),
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-  })
-  if (pointer) expect(reply.body.errors).toContainEqual(expect.objectContaining({ pointer }))
+/**
+ * Creates a user through `POST /users` as the admin of `adminToken`, from fresh registration fields
+ * with `fields` on top; expects the 201 and returns it.
+ */
+export async function createUser(
+  client: Client,
+  adminToken: string,
+  fields: Record<string, unknown> = {},
+): Promise<Created<User>> {
+  const reply = await client.post('/users', { token: adminToken, body: { ...newAccount(), ...fields } })
+  expect(reply.status).toBe(201)
+  return reply
 }
 
-/** Asserts a plain JSON success response. */
-export function expectJson(reply: Reply, status: number): void {
-  expect(reply.status).toBe(status)
-  expect(reply.headers.get('content-type')).toStartWith('application/json')
-}
-
-/** Asserts that no key anywhere in `value` names a password or its hash. */
-export function expectNoSecrets(value: unknown): void {
-  const text = JSON.stringify(value) ?? ''
-  expect(text).not.toMatch(/"password/i)
-  expect(text).not.toMatch(/\$argon2/)
-}
-
-/** A strong ETag, as every single-resource response carries. */
-export function etagOf(reply: Reply): string {
-  const etag = reply.headers.get('etag')
-  expect(etag).toMatch(/^"[^"]+"$/)
-  return etag as string
+/**
+ * Creates one at a time, so creation order is well defined, and returns the results in that order:
+ * one per input (a tuple for a tuple of inputs).
+ */
+export async function createInOrder<const T extends readonly unknown[], R>(
+  create: (input: T[number]) => Promise<R>,
+  inputs: T,
+): Promise<{ -readonly [K in keyof T]: R }> {
+  const created: R[] = []
+  for (const input of inputs) created.push(await create(input))
+  return created as { -readonly [K in keyof T]: R }
 }
 
 export interface ProductFields {
@@ -70,7 +65,7 @@ export async function createProduct(
   client: Client,
   token: string,
   fields: ProductFields = {},
-): Promise<Reply> {
+): Promise<Created<Product>> {
   const reply = await client.post('/products', {
     token,
     body: { name: unique('product-'), price: 10, ...fields },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { type GetStore, marker } from './fixtures'
+import { unique } from '../../support/unique'
+import type { GetStore } from './fixtures'
 
 /** Failed-login counters. */
 export function describeLoginAttemptContract(store: GetStore): void {
@@ -8,14 +9,14 @@ export function describeLoginAttemptContract(store: GetStore): void {
 
   describe('loginAttempts', () => {
     test('a key with no failures has count 0 and no oldest', async () => {
-      expect(await store().loginAttempts.failuresSince(marker(), minutesAgo(60))).toEqual({
+      expect(await store().loginAttempts.failuresSince(unique(), minutesAgo(60))).toEqual({
         count: 0,
         oldest: null,
       })
     })
 
     test('failuresSince counts the failures under a key and gives the oldest', async () => {
-      const key = marker()
+      const key = unique()
       const oldest = new Date(minutesAgo(10).getTime() + 123)
       await store().loginAttempts.recordFailure([key], oldest, inAnHour())
       await store().loginAttempts.recordFailure([key], minutesAgo(5), inAnHour())
@@ -24,7 +25,7 @@ export function describeLoginAttemptContract(store: GetStore): void {
     })
 
     test('one failure recorded under several keys counts once under each', async () => {
-      const [user, address] = [marker(), marker()]
+      const [user, address] = [unique(), unique()]
       const at = minutesAgo(1)
       await store().loginAttempts.recordFailure([user, address], at, inAnHour())
       await store().loginAttempts.recordFailure([address], minutesAgo(0.5), inAnHour())
@@ -36,7 +37,7 @@ export function describeLoginAttemptContract(store: GetStore): void {
     })
 
     test('failuresSince leaves out failures before since and keeps one exactly at since', async () => {
-      const key = marker()
+      const key = unique()
       const since = minutesAgo(15)
       await store().loginAttempts.recordFailure([key], new Date(since.getTime() - 1), inAnHour())
       await store().loginAttempts.recordFailure([key], since, inAnHour())
@@ -45,7 +46,7 @@ export function describeLoginAttemptContract(store: GetStore): void {
     })
 
     test('failures past their expiresAt no longer count', async () => {
-      const key = marker()
+      const key = unique()
       await store().loginAttempts.recordFailure([key], minutesAgo(20), minutesAgo(5))
       const live = minutesAgo(2)
       await store().loginAttempts.recordFailure([key], live, inAnHour())
@@ -56,7 +57,7 @@ export function describeLoginAttemptContract(store: GetStore): void {
     })
 
     test('forget removes one attempt under every key and leaves the others', async () => {
-      const [user, address] = [marker(), marker()]
+      const [user, address] = [unique(), unique()]
       const kept = minutesAgo(3)
       await store().loginAttempts.recordFailure([user, address], kept, inAnHour())
       const attempt = await store().loginAttempts.recordFailure([user, address], minutesAgo(1), inAnHour())
@@ -69,7 +70,7 @@ export function describeLoginAttemptContract(store: GetStore): void {
     })
 
     test('attempts recorded at once all count', async () => {
-      const key = marker()
+      const key = unique()
       await Promise.all(
         Array.from({ length: 10 }, () =>
           store().loginAttempts.recordFailure([key], minutesAgo(1), inAnHour()),

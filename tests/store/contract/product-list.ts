@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import type { ProductSortField } from '../../../src/core/domain'
 import type { NewProduct, ProductFilter, ProductRecord } from '../../../src/store/types'
-import { ALL, createInOrder, type GetStore, marker, newProduct } from './fixtures'
+import { createInOrder } from '../../support/crud'
+import { unique } from '../../support/unique'
+import { ALL, type GetStore, newProduct } from './fixtures'
 
 /** `products.list`: filters, sorts with an id tie-breaker, stable paging and exact totals. */
 export function describeProductListContract(store: GetStore): void {
@@ -17,8 +19,8 @@ export function describeProductListContract(store: GetStore): void {
 
   describe('products.list', () => {
     test('q matches a substring of name or description, ignoring case', async () => {
-      const tag = marker()
-      const m = marker()
+      const tag = unique()
+      const m = unique()
       const matching = await seed(tag, [
         { name: `Big ${m} box` },
         { description: `Made of ${m.toUpperCase()}` },
@@ -28,25 +30,25 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('q ignores case beyond ASCII', async () => {
-      const tag = marker()
+      const tag = unique()
       const [cafe] = await seed(tag, [{ name: 'Café crème' }, { name: 'Cafe' }])
       expect(await listIds({ tag, q: 'CAFÉ' })).toEqual([cafe?.id])
     })
 
     test('q is a literal: ".*" matches only names that contain ".*"', async () => {
-      const tag = marker()
+      const tag = unique()
       const [literal] = await seed(tag, [{ name: 'glob a.*b' }, { name: 'glob axxb' }])
       expect(await listIds({ tag, q: '.*' })).toEqual([literal?.id])
     })
 
     test('q is a literal: "^(a+)+$" matches itself, not strings of a', async () => {
-      const tag = marker()
+      const tag = unique()
       const [literal] = await seed(tag, [{ name: 'x ^(a+)+$' }, { name: 'a'.repeat(30) }])
       expect(await listIds({ tag, q: '^(a+)+$' })).toEqual([literal?.id])
     })
 
     test('tag filter is exact membership, not a substring', async () => {
-      const tag = marker()
+      const tag = unique()
       const [red] = await seed(tag, [
         { tags: [`${tag}-red`] },
         { tags: [`${tag}-reddish`] },
@@ -58,7 +60,7 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('minPrice and maxPrice are inclusive bounds', async () => {
-      const tag = marker()
+      const tag = unique()
       const [, ten, fifteen, twenty] = await seed(tag, [
         { price: 5 },
         { price: 10 },
@@ -72,14 +74,14 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('inStock true keeps products with stock; false keeps the sold-out ones', async () => {
-      const tag = marker()
+      const tag = unique()
       const [soldOut, one, many] = await seed(tag, [{ stock: 0 }, { stock: 1 }, { stock: 50 }])
       expect(await listIds({ tag, inStock: true })).toEqual(ids([one, many]))
       expect(await listIds({ tag, inStock: false })).toEqual(ids([soldOut]))
     })
 
     test('filters combine with AND and total counts the matches', async () => {
-      const tag = marker()
+      const tag = unique()
       const [target] = await seed(tag, [
         { name: 'widget', price: 30, stock: 2 },
         { name: 'widget', price: 30, stock: 0 },
@@ -96,7 +98,7 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('sort by name ignores case, ascending and descending', async () => {
-      const tag = marker()
+      const tag = unique()
       const [banana, apple, cherry] = await seed(tag, [
         { name: 'Banana' },
         { name: 'apple' },
@@ -107,21 +109,21 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('sort by price is numeric, ascending and descending', async () => {
-      const tag = marker()
+      const tag = unique()
       const [nine, hundred, ten] = await seed(tag, [{ price: 9.5 }, { price: 100 }, { price: 10 }])
       expect(await listIds({ tag }, 'price')).toEqual(ids([nine, ten, hundred]))
       expect(await listIds({ tag }, 'price', true)).toEqual(ids([hundred, ten, nine]))
     })
 
     test('sort by stock, ascending and descending', async () => {
-      const tag = marker()
+      const tag = unique()
       const [two, zero, twelve] = await seed(tag, [{ stock: 2 }, { stock: 0 }, { stock: 12 }])
       expect(await listIds({ tag }, 'stock')).toEqual(ids([zero, two, twelve]))
       expect(await listIds({ tag }, 'stock', true)).toEqual(ids([twelve, two, zero]))
     })
 
     test('sort by createdAt follows creation order, ascending and descending', async () => {
-      const tag = marker()
+      const tag = unique()
       const products: ProductRecord[] = []
       for (let i = 0; i < 3; i++) {
         products.push(await store().products.create(newProduct({ tags: [tag] })))
@@ -132,7 +134,7 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('ties in the sort field are broken by id, in the same direction', async () => {
-      const tag = marker()
+      const tag = unique()
       const products = await seed(tag, [{ price: 7 }, { price: 7 }, { price: 7 }, { price: 7 }])
       const byId = ids(products).sort()
       expect(await listIds({ tag }, 'price')).toEqual(byId)
@@ -140,7 +142,7 @@ export function describeProductListContract(store: GetStore): void {
     })
 
     test('pages are consecutive slices of the sorted list, each with the exact total', async () => {
-      const tag = marker()
+      const tag = unique()
       const products = await seed(
         tag,
         [5, 1, 4, 2, 3].map((price) => ({ price })),

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { PreconditionFailedError } from '../../../src/store/errors'
-import { type GetStore, newProduct, rejectionOf, unknownId } from './fixtures'
+import { rejectionOf } from '../../support/assertions'
+import { type GetStore, newProduct, unknownId } from './fixtures'
 
 /** Single-product reads and writes: round-trips, versions, not-found. */
 export function describeProductContract(store: GetStore): void {

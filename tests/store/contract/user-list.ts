@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import type { UserSortField } from '../../../src/core/domain'
 import type { UserFilter, UserRecord } from '../../../src/store/types'
-import { ALL, createInOrder, type GetStore, marker, newUser } from './fixtures'
+import { createInOrder } from '../../support/crud'
+import { unique } from '../../support/unique'
+import { ALL, type GetStore, newUser } from './fixtures'
 
 /** `users.list`: filters, case-insensitive sorts, stable paging and exact totals. */
 export function describeUserListContract(store: GetStore): void {
@@ -13,7 +15,7 @@ export function describeUserListContract(store: GetStore): void {
 
   describe('users.list', () => {
     test('q matches a substring of username, email or full name, ignoring case', async () => {
-      const m = marker()
+      const m = unique()
       const matching = await seed([
         { username: `u_${m}_1` },
         { email: `x.${m}@example.test` },
@@ -30,20 +32,20 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('q is a literal: ".*" matches only names that contain ".*"', async () => {
-      const m = marker()
+      const m = unique()
       const [literal] = await seed([{ fullName: `${m}.*x` }, { fullName: `${m}abc` }])
       expect(await listIds({ q: `${m}.*` })).toEqual([literal?.id])
     })
 
     test('q is a literal: "^(a+)+$" matches itself, not strings of a', async () => {
-      const m = marker()
+      const m = unique()
       const [literal] = await seed([{ fullName: `${m}^(a+)+$` }, { fullName: `${m}${'a'.repeat(30)}` }])
       expect(await listIds({ q: `${m}^(a+)+$` })).toEqual([literal?.id])
       expect(await listIds({ q: `${m}a+` })).toEqual([])
     })
 
     test('role filter keeps only that role', async () => {
-      const m = marker()
+      const m = unique()
       const [user, admin] = await seed([
         { fullName: m, role: 'user' },
         { fullName: m, role: 'admin' },
@@ -53,7 +55,7 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('disabled filter keeps only users with that flag', async () => {
-      const m = marker()
+      const m = unique()
       const [enabled, disabled] = await seed([
         { fullName: m, disabled: false },
         { fullName: m, disabled: true },
@@ -63,7 +65,7 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('filters combine with AND', async () => {
-      const m = marker()
+      const m = unique()
       const [, target] = await seed([
         { fullName: m, role: 'admin', disabled: false },
         { fullName: m, role: 'admin', disabled: true },
@@ -79,14 +81,14 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('sort by username ignores case, ascending and descending', async () => {
-      const m = marker()
+      const m = unique()
       const [b, a, c] = await seed([{ username: `${m}_B` }, { username: `${m}_a` }, { username: `${m}_c` }])
       expect(await listIds({ q: m }, 'username')).toEqual(ids([a, b, c]))
       expect(await listIds({ q: m }, 'username', true)).toEqual(ids([c, b, a]))
     })
 
     test('sort by email ignores case, ascending and descending', async () => {
-      const m = marker()
+      const m = unique()
       const [b, a, c] = await seed([
         { email: `B.${m}@example.test` },
         { email: `a.${m}@example.test` },
@@ -97,7 +99,7 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('sort by createdAt follows creation order, ascending and descending', async () => {
-      const m = marker()
+      const m = unique()
       const users: UserRecord[] = []
       for (let i = 0; i < 3; i++) {
         users.push(await store().users.create(newUser({ fullName: m })))
@@ -108,7 +110,7 @@ export function describeUserListContract(store: GetStore): void {
     })
 
     test('pages are consecutive slices of the sorted list, each with the exact total', async () => {
-      const m = marker()
+      const m = unique()
       const users = await seed(['e', 'a', 'd', 'b', 'c'].map((name) => ({ username: `${m}_${name}` })))
       const sorted = ids([...users].sort((x, y) => x.username.localeCompare(y.username)))
       const sort = { field: 'username', descending: false } as const

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { PreconditionFailedError } from '../../../src/store/errors'
-import { ALL, expectConflict, type GetStore, marker, newUser, rejectionOf, unknownId } from './fixtures'
+import { rejectionOf } from '../../support/assertions'
+import { unique } from '../../support/unique'
+import { ALL, expectConflict, type GetStore, newUser, unknownId } from './fixtures'
 
 /** Single-user reads and writes: uniqueness ignoring case, versions, not-found. */
 export function describeUserContract(store: GetStore): void {
@@ -20,7 +22,7 @@ export function describeUserContract(store: GetStore): void {
     })
 
     test('create and update store the email lower-cased', async () => {
-      const m = marker()
+      const m = unique()
       const user = await store().users.create(newUser({ email: `Mixed.${m}@Example.TEST` }))
       expect(user.email).toBe(`mixed.${m}@example.test`)
       const updated = await store().users.update(user.id, { email: `Other.${m}@Example.TEST` })
