@@ -9,7 +9,15 @@ import { mongoServer } from './mongo-server'
 const mongo = await mongoServer()
 console.log(`test: MongoDB suites use ${mongo.source} (${mongo.uri.replace(/\/\/[^@/]*@/, '//***@')})`)
 
-const tests = spawn(['bun', 'test', ...process.argv.slice(2)], {
+/**
+ * Generous per-test timeout: some tests start the real server or hash passwords with argon2, and a
+ * loaded 2-core machine can make them slow. (Bun 1.4 ignores a `timeout` in bunfig.toml.)
+ */
+const TEST_TIMEOUT_MS = '20000'
+const args = process.argv.slice(2)
+const timeout = args.some((arg) => arg.startsWith('--timeout')) ? [] : ['--timeout', TEST_TIMEOUT_MS]
+
+const tests = spawn(['bun', 'test', ...timeout, ...args], {
   env: { ...process.env, MONGODB_URI: mongo.uri },
   stdio: ['inherit', 'inherit', 'inherit'],
 })
