@@ -10,11 +10,17 @@ export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
  * one 422 entry per unknown field).
  */
 export const BODY_SHAPE = {
-  /** Arrays and objects inside one another: deeper than any body of ours, far shallower than what overflows the validator's recursion. */
+  /**
+   * Arrays and objects inside one another: deeper than any body of ours, far shallower than what
+   * overflows the validator's recursion.
+   */
   depth: 32,
-  /** Members of one object, elements of one array, fields of one form: ours have at most 7, and 20 tags. */
+  /** Members of one object, elements of one array, fields of one form: ours have 7 and 20 tags at most. */
   items: 64,
-  /** Characters (UTF-16 code units, escapes decoded) of one string or name: the longest field, a description, takes 2000. */
+  /**
+   * Characters (UTF-16 code units, escapes decoded) of one string or name: the longest field, a
+   * description, takes 2000.
+   */
   string: 4096,
 } as const
 
