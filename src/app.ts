@@ -66,10 +66,10 @@ export function createApp({ config, store, logger, services = createServices(con
     .use(docs((): AnyElysia => app))
     .use(staticFiles())
     .use(healthRoutes(store))
-    .use(registrationRoutes(services.users))
-    .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy }))
-    .use(userRoutes(services.users, auth))
-    .use(productRoutes(services.products, auth))
+    .use(registrationRoutes(services.users, config.bodyLimit))
+    .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
+    .use(userRoutes(services.users, auth, config.bodyLimit))
+    .use(productRoutes(services.products, auth, config.bodyLimit))
   return app
 }
 

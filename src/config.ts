@@ -22,6 +22,8 @@ export interface Config {
   refreshTokenTtl: number
   /** Bytes. */
   bodyLimit: number
+  /** Seconds a connection may stay silent or a request go unanswered (Bun's `idleTimeout`). */
+  idleTimeout: number
   /** `['*']` allows any origin; `[]` turns CORS off. */
   corsOrigins: string[]
   loginMaxFailures: number
@@ -157,6 +159,13 @@ function admin(env: Record<string, string | undefined>): Config['admin'] {
   return { username: username as string, email: email as string, password: password as string }
 }
 
+/** `IDLE_TIMEOUT`: a duration of at most 255 s, the most Bun takes. */
+function idleTimeout(value: string): number {
+  const seconds = parseDuration('IDLE_TIMEOUT', value)
+  if (seconds > 255) throw new ConfigError('IDLE_TIMEOUT', `must be at most 255 seconds, got "${value}"`)
+  return seconds
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const nodeEnv = env.NODE_ENV || 'development'
@@ -187,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
     refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
     bodyLimit: parseSize('BODY_LIMIT', env.BODY_LIMIT || '1mb'),
+    idleTimeout: idleTimeout(env.IDLE_TIMEOUT || '30s'),
     corsOrigins: corsOrigins(env.CORS_ORIGINS ?? corsDefault),
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES || '5', 1, 1000),
     loginWindow: parseDuration('LOGIN_WINDOW', env.LOGIN_WINDOW || '15m'),

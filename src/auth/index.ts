@@ -1,7 +1,14 @@
 import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
 import { HttpError, OAuthError } from '../core/errors'
-import { JSON_TYPE, readJson, takes } from '../http/body'
+import {
+  JSON_TYPE,
+  parseFormText,
+  parseJsonText,
+  readText,
+  refuseDeclaredOversize,
+  takes,
+} from '../http/body'
 import { markOAuthRequest } from '../http/oauth'
 import { ProblemSchema } from '../http/problem'
 import { authModels } from './model'
@@ -11,39 +18,58 @@ export interface AuthRoutesOptions {
   auth: AuthService
   /** Take the client address from `X-Forwarded-For`. */
   trustProxy: boolean
+  /** `BODY_LIMIT`: no body above it is read, whatever `TOKEN_BODY_LIMIT` allows. */
+  bodyLimit: number
 }
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 
 /**
- * The token routes take JSON or a form (what OAuth2 clients send), and answer malformed input the
- * OAuth2 way rather than with a problem (docs/api.md, Errors). Elysia's `parse: [...]` uses only the
- * first parser it lists, hence this one.
+ * The largest token request body: a username or email (254 characters) and a password (128), or a
+ * refresh token (512), each at most 9 bytes per character once percent-encoded: under 4 KiB, and
+ * twice that for the parameters we ignore.
  */
-const parseTokenRequest = takes(
-  ['application/x-www-form-urlencoded', 'application/json'],
-  async ({ request }: { request: Request }) => {
-    // Marked here already: a parse error comes before `transform`.
-    markOAuthRequest(request)
-    const type = request.headers.get('content-type') ?? ''
-    if (FORM_TYPE.test(type)) return Object.fromEntries(new URLSearchParams(await request.text()))
-    if (!JSON_TYPE.test(type)) {
-      throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
-    }
-    try {
-      return await readJson(request)
-    } catch {
-      throw new OAuthError('invalid_request', 'the body is not valid JSON')
-    }
-  },
-)
+export const TOKEN_BODY_LIMIT = 8 * 1024
+
+/**
+ * The token routes take JSON or a form (what OAuth2 clients send), and answer malformed input the
+ * OAuth2 way rather than with a problem (docs/api.md, Errors): a body that is not UTF-8, beyond
+ * the shape limits or not JSON is `invalid_request`. 413 and 415 stay problems. Elysia's
+ * `parse: [...]` uses only the first parser it lists, hence this one.
+ */
+const parseTokenRequest = (limit: number) =>
+  takes(
+    ['application/x-www-form-urlencoded', 'application/json'],
+    async ({ request }: { request: Request }) => {
+      // Marked here already: a parse error comes before `transform`.
+      markOAuthRequest(request)
+      refuseDeclaredOversize(request, limit)
+      const type = request.headers.get('content-type') ?? ''
+      const form = FORM_TYPE.test(type)
+      if (!form && !JSON_TYPE.test(type)) {
+        throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
+      }
+      try {
+        const text = await readText(request, limit)
+        return form ? parseFormText(text) : parseJsonText(text)
+      } catch (error) {
+        if (error instanceof HttpError && (error.status === 400 || error.status === 422)) {
+          throw new OAuthError('invalid_request', error.message)
+        }
+        throw error
+      }
+    },
+  )
 
 /**
  * Hooks of a token route for `grantType`. A `grant_type` other than it is `unsupported_grant_type`,
  * told before any missing field (RFC 6749 section 5.2), so it is checked ahead of validation.
  */
-const tokenRequest = (grantType: 'password' | 'refresh_token') => ({
-  parse: parseTokenRequest,
+const tokenRequest = (
+  grantType: 'password' | 'refresh_token',
+  parse: ReturnType<typeof parseTokenRequest>,
+) => ({
+  parse,
   transform({
     request,
     body,
@@ -85,8 +111,9 @@ function clientAddress(request: Request, server: Server<unknown> | null, trustPr
 }
 
 /** `/auth`: the OAuth2 password grant, refresh-token rotation and logout. */
-export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
-  new Elysia({ prefix: '/auth', tags: ['auth'] })
+export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) => {
+  const parse = parseTokenRequest(Math.min(TOKEN_BODY_LIMIT, bodyLimit))
+  return new Elysia({ prefix: '/auth', tags: ['auth'] })
     .model(authModels)
     .post(
       '/login',
@@ -97,7 +124,7 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
         return auth.login(body.username, body.password, clientAddress(request, server, trustProxy))
       },
       {
-        ...tokenRequest('password'),
+        ...tokenRequest('password', parse),
         body: 'LoginForm',
         response: tokenResponses,
         detail: {
@@ -109,7 +136,7 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
       },
     )
     .post('/refresh', ({ body }) => auth.refresh(body.refresh_token), {
-      ...tokenRequest('refresh_token'),
+      ...tokenRequest('refresh_token', parse),
       body: 'RefreshForm',
       response: tokenResponses,
       detail: {
@@ -126,7 +153,7 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
         set.status = 204
       },
       {
-        ...tokenRequest('refresh_token'),
+        ...tokenRequest('refresh_token', parse),
         body: 'RefreshForm',
         response: { 204: t.Void(), 400: 'OAuthError', 415: ProblemSchema },
         detail: {
@@ -137,3 +164,4 @@ export const authRoutes = ({ auth, trustProxy }: AuthRoutesOptions) =>
         },
       },
     )
+}

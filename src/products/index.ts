@@ -16,10 +16,21 @@ interface ChangeContext {
   set: Context['set']
 }
 
+/**
+ * The largest body a product write takes: name (200 characters), description (2000) and 20 tags of
+ * 40 are 3000 characters, at most 6 bytes each even when `\u`-escaped: 18,000 bytes, and room to spare.
+ */
+export const PRODUCT_BODY_LIMIT = 32 * 1024
+
 const writeResponses = { 200: 'Product', ...problems(401, 403, 404, 409, 412, 415, 422) } as const
 
 /** `/products`: public reads; writes by signed-in users, changes by the owner or an admin. */
-export const productRoutes = (products: ProductService, auth: ReturnType<typeof authPlugin>) => {
+export const productRoutes = (
+  products: ProductService,
+  auth: ReturnType<typeof authPlugin>,
+  bodyLimit: number,
+) => {
+  const parse = parseJson(Math.min(PRODUCT_BODY_LIMIT, bodyLimit))
   /** `PUT` and `PATCH` differ only in the body they take. */
   const change = async ({ user, params, body, headers, set }: ChangeContext) => {
     const product = await products.update(user, params.id, body, requiredVersion(headers['if-match']))
@@ -68,7 +79,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
       },
       {
         auth: true,
-        parse: parseJson,
+        parse,
         body: 'CreateProduct',
         response: { 201: 'Product', ...problems(401, 403, 415, 422) },
         detail: {
@@ -80,7 +91,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     )
     .put('/:id', change, {
       auth: true,
-      parse: parseJson,
+      parse,
       params: IdParams,
       headers: ifMatchHeaders,
       body: 'ReplaceProduct',
@@ -89,7 +100,7 @@ export const productRoutes = (products: ProductService, auth: ReturnType<typeof 
     })
     .patch('/:id', change, {
       auth: true,
-      parse: parseJson,
+      parse,
       params: IdParams,
       headers: ifMatchHeaders,
       body: 'PatchProduct',
