@@ -1,10 +1,14 @@
 import { Elysia, t } from 'elysia'
 import { version } from '../../package.json'
+import { HttpError } from '../core/errors'
 import { problems } from '../http/schemas'
 import type { Store } from '../store/types'
+import type { Probes } from './probes'
+
+export { Probes } from './probes'
 
 /** `GET /`, `/health` and `/ready` (docs/api.md, Service). */
-export const healthRoutes = (store: Store) =>
+export const healthRoutes = (store: Store, probes: Probes) =>
   new Elysia({ tags: ['service'] })
     .get('/', () => ({ name: 'mercado', version, docs: '/swagger', openapi: '/swagger/json' }), {
       response: {
@@ -12,10 +16,23 @@ export const healthRoutes = (store: Store) =>
       },
       detail: { summary: 'Service information', operationId: 'getServiceInfo' },
     })
-    .get('/health', () => ({ status: 'ok' as const }), {
-      response: { 200: t.Object({ status: t.Literal('ok') }) },
-      detail: { summary: 'Liveness: answers while the process runs', operationId: 'getHealth' },
-    })
+    .get(
+      '/health',
+      () => {
+        // Liveness: only what a restart would cure. Never the store: an outage is not cured by
+        // restarting every instance at once.
+        const stalled = probes.stalledMs()
+        if (stalled > 0) throw new HttpError(503, `the event loop stalled for ${stalled} ms`)
+        return { status: 'ok' as const }
+      },
+      {
+        response: { 200: t.Object({ status: t.Literal('ok') }), ...problems(503) },
+        detail: {
+          summary: 'Liveness: 200 unless the event loop is stuck',
+          operationId: 'getHealth',
+        },
+      },
+    )
     .get(
       '/ready',
       async () => {
@@ -31,7 +48,7 @@ export const healthRoutes = (store: Store) =>
           ...problems(503),
         },
         detail: {
-          summary: 'Readiness: 200 when the store answers, 503 when it does not',
+          summary: 'Readiness: 200 when the store can read and write, 503 when it cannot',
           operationId: 'getReady',
         },
       },
