@@ -6,7 +6,7 @@ import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
 import type { Logger } from './core/log'
-import { healthRoutes, Probes } from './health'
+import { drainGuard, healthRoutes, Probes } from './health'
 import { bodyLimit } from './http/body-limit'
 import { cors } from './http/cors'
 import { docs } from './http/docs'
@@ -48,7 +48,7 @@ export interface AppDeps {
   logger: Logger
   /** Built from `config` and `store` when not given. */
   services?: Services
-  /** The liveness sampling behind `/health`. */
+  /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
   probes?: Probes
 }
 
@@ -70,6 +70,8 @@ export function createApp({
     .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.
     .use(cors(config.corsOrigins))
+    // At shutdown, refuses before anything runs; after CORS, so that a browser can read the 503.
+    .use(drainGuard(probes))
     .use(bodyLimit(config.bodyLimit))
     .use(docs((): AnyElysia => app))
     .use(staticFiles())

@@ -7,8 +7,9 @@ import { Client, testConfig } from './support/app'
 import { expectProblem } from './support/assertions'
 import { forEachStore } from './support/fixture'
 import { freshSqliteStore } from './support/stores'
+import { unique } from './support/unique'
 
-/** docs/api.md, Service: what /health and /ready mean. */
+/** docs/api.md, Service and Operation: what /health and /ready mean, and the refusals at shutdown. */
 
 /** An app on `store` whose probes the test holds (the fixture's app makes its own). */
 function appWithProbes(store: Store, options?: ProbeOptions) {
@@ -19,16 +20,39 @@ function appWithProbes(store: Store, options?: ProbeOptions) {
   return { probes, client: new Client(app, services) }
 }
 
-forEachStore('probes', (ctx) => {
-  test('/health and /ready answer 200 while the store can serve', async () => {
-    const health = await ctx.client.get('/health')
-    expect(health.status).toBe(200)
-    expect(health.body).toEqual({ status: 'ok' })
-    const ready = await ctx.client.get('/ready')
-    expect(ready.status).toBe(200)
-    expect(ready.body).toEqual({ status: 'ready', store: ctx.kind })
-  })
-})
+forEachStore(
+  'probes',
+  (ctx) => {
+    test('/health and /ready answer 200 while the store can serve', async () => {
+      const health = await ctx.client.get('/health')
+      expect(health.status).toBe(200)
+      expect(health.body).toEqual({ status: 'ok' })
+      const ready = await ctx.client.get('/ready')
+      expect(ready.status).toBe(200)
+      expect(ready.body).toEqual({ status: 'ready', store: ctx.kind })
+    })
+
+    test('from the shutdown signal on, every request gets 503, Connection: close and Retry-After, and nothing runs', async () => {
+      const { probes, client } = appWithProbes(ctx.store)
+      const name = unique('after the signal ')
+      void probes.drain()
+      const write = await client.post('/products', { token: ctx.user.token, body: { name, price: 1 } })
+      expectProblem(write, 503)
+      expect(write.headers.get('connection')).toBe('close')
+      expect(write.headers.get('retry-after')).toBe('1')
+      expect(write.headers.get('x-request-id')).toBeTruthy()
+      for (const path of ['/health', '/ready', '/products', '/users/me', '/swagger/json', '/nowhere']) {
+        const reply = await client.get(path, { token: ctx.user.token })
+        expectProblem(reply, 503)
+        expect(reply.headers.get('connection')).toBe('close')
+      }
+      // The refused write was not carried out: the fixture's own app, not draining, finds nothing.
+      const found = await ctx.client.get(`/products?q=${encodeURIComponent(name)}`)
+      expect(found.body.total).toBe(0)
+    })
+  },
+  { accounts: { user: 'user' } },
+)
 
 describe('probes (sqlite)', () => {
   test('/health does not touch the store: a closed store fails /ready only', async () => {

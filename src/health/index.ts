@@ -7,6 +7,25 @@ import type { Probes } from './probes'
 
 export { Probes } from './probes'
 
+/** How long a client refused at shutdown should wait: by then this instance no longer listens. */
+const RETRY_AFTER_SHUTDOWN = '1'
+
+/**
+ * From the shutdown signal on, every request is answered 503 with `Connection: close`, before
+ * anything else runs: the client learns in its own connection that it has to go elsewhere, and
+ * that nothing it sent was carried out (docs/api.md, Operation). Mounted after CORS, so that a
+ * browser can read the 503, and before every plugin or route that does work.
+ */
+export const drainGuard = (probes: Probes) =>
+  new Elysia().onRequest(() => {
+    if (probes.refuses()) {
+      throw new HttpError(503, 'the service is shutting down; retry shortly', {
+        connection: 'close',
+        'retry-after': RETRY_AFTER_SHUTDOWN,
+      })
+    }
+  })
+
 /** `GET /`, `/health` and `/ready` (docs/api.md, Service). */
 export const healthRoutes = (store: Store, probes: Probes) =>
   new Elysia({ tags: ['service'] })

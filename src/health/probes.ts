@@ -1,4 +1,7 @@
-/** What `/health` knows besides the store (docs/api.md, Service): whether the event loop keeps turning. */
+/**
+ * What the probes know besides the store (docs/api.md, Service and Operation): whether the event
+ * loop keeps turning, for `/health`, and whether the service is shutting down, for every route.
+ */
 
 export interface ProbeOptions {
   /** How often the event loop is sampled (ms). */
@@ -7,6 +10,10 @@ export interface ProbeOptions {
   stallLimitMs?: number
   /** ...within this much time (ms): a stall between two probes is still seen by the next one. */
   windowMs?: number
+  /** After the shutdown signal, the notice ends once no request has come for this long (ms)... */
+  quietMs?: number
+  /** ...or after this long (ms) at the most. */
+  noticeMs?: number
 }
 
 const DEFAULTS: Required<ProbeOptions> = {
@@ -15,6 +22,8 @@ const DEFAULTS: Required<ProbeOptions> = {
   stallLimitMs: 5_000,
   // Kubernetes probes liveness every 10 s by default: each probe covers the time since the last.
   windowMs: 10_000,
+  quietMs: 250,
+  noticeMs: 2_000,
 }
 
 export class Probes {
@@ -22,6 +31,8 @@ export class Probes {
   private lastTick = performance.now()
   /** The last tick that came more than `stallLimitMs` late: when, and how late. */
   private lastStall: { at: number; ms: number } | undefined
+  private draining = false
+  private lastRequestAt = 0
 
   constructor(options: ProbeOptions = {}) {
     this.options = { ...DEFAULTS, ...options }
@@ -47,5 +58,30 @@ export class Probes {
     if (overdue > this.options.stallLimitMs) return Math.round(overdue)
     const stall = this.lastStall
     return stall && now - stall.at <= this.options.windowMs ? Math.round(stall.ms) : 0
+  }
+
+  /** Whether a request that arrives now is to be refused; notes its arrival while draining. */
+  refuses(): boolean {
+    if (this.draining) this.lastRequestAt = performance.now()
+    return this.draining
+  }
+
+  /**
+   * Refuses every request from now on, and resolves once none has come for `quietMs`, or after
+   * `noticeMs`. Until then the server keeps listening, so that a client sending on an idle
+   * keep-alive connection hears "503, Connection: close" instead of having it cut under it.
+   */
+  async drain(): Promise<void> {
+    this.draining = true
+    const { quietMs, noticeMs } = this.options
+    const start = performance.now()
+    this.lastRequestAt = start
+    while (true) {
+      const now = performance.now()
+      const quietFor = now - this.lastRequestAt
+      const left = noticeMs - (now - start)
+      if (quietFor >= quietMs || left <= 0) return
+      await Bun.sleep(Math.min(quietMs - quietFor, left))
+    }
   }
 }
