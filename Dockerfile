@@ -20,6 +20,9 @@ RUN mkdir -p /app/data && chown mercado /app/data
 USER mercado
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:3000/health || exit 1
+# Liveness (docs/api.md, Probes): Swarm replaces a container that turns unhealthy, so /health, which
+# fails only when the process is stuck; never /ready, which a database outage fails everywhere at
+# once. The start period covers the store's start-up retries; curl is installed above for this.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health" || exit 1
 ENTRYPOINT ["/app/mercado"]

@@ -6,7 +6,7 @@ import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
 import type { Logger } from './core/log'
-import { healthRoutes } from './health'
+import { drainGuard, healthRoutes, Probes } from './health'
 import { bodyLimit } from './http/body-limit'
 import { cors } from './http/cors'
 import { docs } from './http/docs'
@@ -48,10 +48,18 @@ export interface AppDeps {
   logger: Logger
   /** Built from `config` and `store` when not given. */
   services?: Services
+  /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
+  probes?: Probes
 }
 
 /** Composes the whole HTTP app; it does not listen (see `index.ts`). */
-export function createApp({ config, store, logger, services = createServices(config, store) }: AppDeps) {
+export function createApp({
+  config,
+  store,
+  logger,
+  services = createServices(config, store),
+  probes = new Probes(),
+}: AppDeps) {
   const auth = authPlugin(services.accessTokens, store.users)
   // Routes are known once the app below is complete; 405s and the OpenAPI document read them then.
   const routes = lazyRouteIndex((): RouteTable => app.routes)
@@ -62,10 +70,12 @@ export function createApp({ config, store, logger, services = createServices(con
     .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.
     .use(cors(config.corsOrigins))
+    // At shutdown, refuses before anything runs; after CORS, so that a browser can read the 503.
+    .use(drainGuard(probes))
     .use(bodyLimit(config.bodyLimit))
     .use(docs((): AnyElysia => app))
     .use(staticFiles())
-    .use(healthRoutes(store))
+    .use(healthRoutes(store, probes))
     .use(registrationRoutes(services.users, config.bodyLimit))
     .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
     .use(userRoutes(services.users, auth, config.bodyLimit))

@@ -2,6 +2,7 @@ import { createApp, createServices } from './app'
 import { ConfigError, loadConfig } from './config'
 import { createLogger } from './core/log'
 import { prepareDummyHash } from './core/passwords'
+import { Probes } from './health'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -28,7 +29,8 @@ async function main() {
     process.exit(1)
   }
   const services = createServices(config, store)
-  const app = createApp({ config, store, logger, services })
+  const probes = new Probes()
+  const app = createApp({ config, store, logger, services, probes })
   await prepareDummyHash()
   if (config.admin) {
     const created = await services.users.ensureAdmin(config.admin)
@@ -64,7 +66,11 @@ async function main() {
       logger.warn('requests still running after the drain timeout; closing them')
       app.server?.stop(true)
     }, DRAIN_TIMEOUT_MS)
-    // stop(false) refuses new connections and resolves once in-flight requests are done.
+    // First, while still listening, every request is answered 503 + Connection: close, until a
+    // quiet moment (at most 2 s): a keep-alive client is told to go, instead of having its idle
+    // connection closed under a request it is sending. Then stop(false) refuses new connections,
+    // closes the idle ones at once and resolves once the requests in flight are done.
+    await probes.drain()
     await app.server?.stop(false)
     clearTimeout(timer)
     await store.close()
