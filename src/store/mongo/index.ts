@@ -1,8 +1,15 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
+import type { Logger } from '../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
-import { type CompatMode, type IndexPlan, openCompat, type ServerCompat } from './compat/index.ts'
+import {
+  type CompatMode,
+  type IndexPlan,
+  openCompat,
+  type ServerCompat,
+  type Supervision,
+} from './compat/index.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
 import { refreshTokenIndexes } from './tokens.ts'
@@ -22,6 +29,8 @@ export interface MongoStoreOptions {
   compat?: CompatMode | ServerCompat
   /** Called as each command is sent (the driver's command monitoring), e.g. to count or log them. */
   onCommand?: (event: CommandStartedEvent) => void
+  /** Where the engine reports what it does on its own, such as reconnecting. */
+  logger?: Logger
 }
 
 /** A server that accepts a connection but stops answering fails the request after this long. */
@@ -55,7 +64,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     const db = client.db(options.dbName)
     const compat = await openCompat(db, options.compat ?? 'auto')
     await compat.createIndexes(db, INDEXES)
-    return new MongoStore(client, db, compat)
+    return new MongoStore(client, db, compat, compat.supervise(client, options.logger))
   } catch (error) {
     await client.close().catch(() => {})
     throw mapUnavailable(error)
@@ -73,6 +82,7 @@ class MongoStore implements Store {
     private readonly client: MongoClient,
     private readonly db: Db,
     compat: ServerCompat,
+    private readonly supervision: Supervision,
   ) {
     this.users = new MongoUserRepository(db, compat)
     this.products = new MongoProductRepository(db, compat)
@@ -86,7 +96,8 @@ class MongoStore implements Store {
     })
   }
 
-  close(): Promise<void> {
-    return this.client.close()
+  async close(): Promise<void> {
+    await this.supervision.stop()
+    await this.client.close()
   }
 }
