@@ -39,6 +39,7 @@ export interface MongoStoreOptions {
   logger?: Logger
 }
 
+/** `MONGODB_TIMEOUT`'s default too (config.ts), for stores opened without a configuration. */
 const DEFAULT_TIMEOUT_MS = 5000
 /** Long enough for a server to come back from a blip, short enough that clients hear of an outage soon. */
 const SERVER_SELECTION_TIMEOUT_MS = 2000
