@@ -12,6 +12,8 @@ export interface Config {
   /** Unset: the embedded SQLite store in `dataDir`. */
   mongodbUri: string | undefined
   mongodbDb: string
+  /** Milliseconds: the longest a store call waits on MongoDB before it fails as unavailable (503). */
+  mongodbTimeoutMs: number
   dataDir: string
   jwtSecret: string
   jwtIssuer: string
@@ -59,6 +61,21 @@ function parseDuration(variable: string, value: string): number {
     )
   }
   return seconds
+}
+
+/** The bounds of `MONGODB_TIMEOUT`: below 100 ms a busy server fails for nothing; past a minute clients give up first. */
+const TIMEOUT_MIN_MS = 100
+const TIMEOUT_MAX_MS = 60_000
+
+/** Parses `5s`, `2500ms`, `1m` or `5` (seconds, like the other durations) into milliseconds. */
+function parseTimeout(variable: string, value: string): number {
+  const match = /^(\d+)\s*(ms|s|m)?$/.exec(value.trim())
+  const unit = match?.[2] === 'ms' ? 1 : match?.[2] === 'm' ? 60_000 : 1000
+  const ms = match ? Number(match[1]) * unit : Number.NaN
+  if (!Number.isSafeInteger(ms) || ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) {
+    throw new ConfigError(variable, `expected a time from 100ms to 60s such as 2500ms or 5s, got "${value}"`)
+  }
+  return ms
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 }
@@ -189,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: env.HOST || '0.0.0.0',
     mongodbUri,
     mongodbDb: env.MONGODB_DB || 'mercado',
+    mongodbTimeoutMs: parseTimeout('MONGODB_TIMEOUT', env.MONGODB_TIMEOUT || '5s'),
     dataDir,
     jwtSecret: jwtSecret(nodeEnv, env.JWT_SECRET, dataDir),
     jwtIssuer: env.JWT_ISSUER || 'mercado',

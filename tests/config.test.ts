@@ -26,6 +26,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
       host: '0.0.0.0',
       mongodbUri: undefined,
       mongodbDb: 'mercado',
+      mongodbTimeoutMs: 5000,
       dataDir: './data',
       jwtIssuer: 'mercado',
       jwtAudience: 'mercado',
@@ -55,6 +56,13 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ])
   })
 
+  test('MONGODB_TIMEOUT takes milliseconds, seconds (the unit of a bare number) or minutes', () => {
+    const timeout = (value: string) => load({ MONGODB_TIMEOUT: value }).mongodbTimeoutMs
+    expect([timeout('2500ms'), timeout('3s'), timeout('3'), timeout('1m'), timeout('100ms')]).toEqual([
+      2500, 3000, 3000, 60_000, 100,
+    ])
+  })
+
   test.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -66,6 +74,10 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
     ['MONGODB_URI', 'postgres://localhost'],
+    ['MONGODB_TIMEOUT', 'soon'],
+    ['MONGODB_TIMEOUT', '50ms'],
+    ['MONGODB_TIMEOUT', '2m'],
+    ['MONGODB_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['TRUST_PROXY', 'maybe'],
     ['JWT_SECRET', 'short'],

@@ -14,7 +14,12 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     const { createMongoStore } = await import('./mongo')
     for (let attempt = 1; ; attempt++) {
       try {
-        const store = await createMongoStore({ uri: config.mongodbUri, dbName: config.mongodbDb })
+        const store = await createMongoStore({
+          uri: config.mongodbUri,
+          dbName: config.mongodbDb,
+          timeoutMS: config.mongodbTimeoutMs,
+          logger,
+        })
         logger.info('store: mongodb', { db: config.mongodbDb })
         return store
       } catch (error) {

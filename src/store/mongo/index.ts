@@ -1,8 +1,16 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
+import type { Logger } from '../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
-import { type CompatMode, type IndexPlan, openCompat, type ServerCompat } from './compat/index.ts'
+import {
+  type CompatMode,
+  type IndexPlan,
+  openCompat,
+  type ServerCompat,
+  type Supervision,
+} from './compat/index.ts'
+import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
 import { refreshTokenIndexes } from './tokens.ts'
@@ -13,7 +21,12 @@ export type { CompatMode, ServerCompat } from './compat/index.ts'
 export interface MongoStoreOptions {
   uri: string
   dbName: string
-  /** How long an operation waits for a reachable server before failing; default 2000 ms. */
+  /**
+   * The deadline of every store call (`MONGODB_TIMEOUT`): past it the call fails with
+   * `StoreUnavailableError`. Default 5000 ms; the driver's own timeouts are kept within it.
+   */
+  timeoutMS?: number
+  /** How long an operation waits for a reachable server before failing; default 2000 ms or `timeoutMS`. */
   serverSelectionTimeoutMS?: number
   /**
    * Whose behaviour the store relies on: `auto` (the default) asks the server at connect time;
@@ -22,10 +35,14 @@ export interface MongoStoreOptions {
   compat?: CompatMode | ServerCompat
   /** Called as each command is sent (the driver's command monitoring), e.g. to count or log them. */
   onCommand?: (event: CommandStartedEvent) => void
+  /** Where the engine reports what it does on its own, such as reconnecting. */
+  logger?: Logger
 }
 
-/** A server that accepts a connection but stops answering fails the request after this long. */
-const SOCKET_TIMEOUT_MS = 10_000
+/** `MONGODB_TIMEOUT`'s default too (config.ts), for stores opened without a configuration. */
+const DEFAULT_TIMEOUT_MS = 5000
+/** Long enough for a server to come back from a blip, short enough that clients hear of an outage soon. */
+const SERVER_SELECTION_TIMEOUT_MS = 2000
 
 const INDEXES: IndexPlan = {
   users: userIndexes,
@@ -40,11 +57,16 @@ const INDEXES: IndexPlan = {
  * parse error as is.
  */
 export async function createMongoStore(options: MongoStoreOptions): Promise<Store> {
-  const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 2000
+  const timeoutMS = options.timeoutMS ?? DEFAULT_TIMEOUT_MS
+  const serverSelectionTimeoutMS =
+    options.serverSelectionTimeoutMS ?? Math.min(SERVER_SELECTION_TIMEOUT_MS, timeoutMS)
   const client = new MongoClient(options.uri, {
     serverSelectionTimeoutMS,
-    connectTimeoutMS: Math.max(serverSelectionTimeoutMS, 1000),
-    socketTimeoutMS: SOCKET_TIMEOUT_MS,
+    connectTimeoutMS: Math.min(Math.max(serverSelectionTimeoutMS, 1000), timeoutMS),
+    // A server that accepts a connection but stops answering, or a pool with no free connection,
+    // fails the operation by itself at the deadline, so that it does not linger after its 503.
+    socketTimeoutMS: timeoutMS,
+    waitQueueTimeoutMS: timeoutMS,
     ignoreUndefined: true,
     appName: 'mercado',
     monitorCommands: options.onCommand !== undefined,
@@ -55,7 +77,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     const db = client.db(options.dbName)
     const compat = await openCompat(db, options.compat ?? 'auto')
     await compat.createIndexes(db, INDEXES)
-    return new MongoStore(client, db, compat)
+    return new MongoStore(client, db, compat, compat.supervise(client, options.logger), timeoutMS)
   } catch (error) {
     await client.close().catch(() => {})
     throw mapUnavailable(error)
@@ -73,20 +95,25 @@ class MongoStore implements Store {
     private readonly client: MongoClient,
     private readonly db: Db,
     compat: ServerCompat,
+    private readonly supervision: Supervision,
+    private readonly timeoutMS: number,
   ) {
-    this.users = new MongoUserRepository(db, compat)
-    this.products = new MongoProductRepository(db, compat)
-    this.refreshTokens = compat.refreshTokens(db)
-    this.loginAttempts = compat.loginAttempts(db)
+    this.users = bounded(new MongoUserRepository(db, compat), timeoutMS)
+    this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
+    this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
+    this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
   }
 
   ping(): Promise<void> {
-    return guard(async () => {
-      await this.db.command({ ping: 1 })
-    })
+    return within(this.timeoutMS, () =>
+      guard(async () => {
+        await this.db.command({ ping: 1 })
+      }),
+    )
   }
 
-  close(): Promise<void> {
-    return this.client.close()
+  async close(): Promise<void> {
+    await this.supervision.stop()
+    await this.client.close()
   }
 }

@@ -8,17 +8,20 @@ import {
   type Document,
   type Filter,
   type IndexDescription,
+  type MongoClient,
   MongoServerError,
   type UpdateFilter,
   type WithId,
 } from 'mongodb'
+import type { Logger } from '../../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
 import { failuresOf, MongoLoginAttemptRepository } from '../attempts.ts'
 import type { VersionedDoc } from '../common.ts'
 import { guard } from '../errors.ts'
 import { CLAIMED, CLAIMS_COLLECTION, WriteClaims } from './ferretdb-claims.ts'
+import { MonitorWatchdog } from './ferretdb-monitor.ts'
 import { FerretDBRefreshTokenRepository, REVOCATIONS, revocationIndexes } from './ferretdb-tokens.ts'
-import type { IndexPlan, VersionFilter } from './index.ts'
+import type { IndexPlan, Supervision, VersionFilter } from './index.ts'
 import { MongoDBCompat } from './mongodb.ts'
 
 /** SQLite's message for a unique index hit, as FerretDB v1 passes it through: `index '<table>_<name>'`. */
@@ -89,6 +92,11 @@ export class FerretDBCompat extends MongoDBCompat {
 
   override loginAttempts(db: Db): LoginAttemptRepository {
     return new FerretDBLoginAttemptRepository(db)
+  }
+
+  /** A monitor check can hang for good on Bun, and only MongoDB lets the driver restart it (see ferretdb-monitor.ts). */
+  override supervise(client: MongoClient, logger?: Logger): Supervision {
+    return new MonitorWatchdog(client, logger)
   }
 
   /**

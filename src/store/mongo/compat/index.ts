@@ -8,10 +8,12 @@ import type {
   Document,
   Filter,
   IndexDescription,
+  MongoClient,
   ObjectId,
   UpdateFilter,
   WithId,
 } from 'mongodb'
+import type { Logger } from '../../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
 import type { VersionedDoc } from '../common.ts'
 import { FerretDBCompat } from './ferretdb.ts'
@@ -57,6 +59,16 @@ export interface ServerCompat {
   refreshTokens(db: Db): RefreshTokenRepository
   /** The failed-login counters as this server needs them. */
   loginAttempts(db: Db): LoginAttemptRepository
+  /**
+   * Watches `client` for failures the driver does not recover from by itself on this server, and
+   * recovers from them; `stop` ends the watch before the client is closed.
+   */
+  supervise(client: MongoClient, logger?: Logger): Supervision
+}
+
+/** A running watch over the client; see `ServerCompat.supervise`. */
+export interface Supervision {
+  stop(): Promise<void>
 }
 
 /** The server whose behaviour to use: `mode` when forced, else the one `buildInfo` describes. */

@@ -4,15 +4,17 @@ import {
   type Db,
   type Document,
   type IndexDescription,
+  type MongoClient,
   MongoServerError,
   type UpdateFilter,
   type WithId,
 } from 'mongodb'
+import type { Logger } from '../../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
 import type { VersionedDoc } from '../common.ts'
 import { MongoRefreshTokenRepository } from '../tokens.ts'
-import type { IndexPlan, ServerCompat, VersionFilter } from './index.ts'
+import type { IndexPlan, ServerCompat, Supervision, VersionFilter } from './index.ts'
 
 export class MongoDBCompat implements ServerCompat {
   /** One `createIndexes` per collection, the collections in parallel. */
@@ -56,6 +58,11 @@ export class MongoDBCompat implements ServerCompat {
 
   loginAttempts(db: Db): LoginAttemptRepository {
     return new MongoLoginAttemptRepository(db)
+  }
+
+  /** Nothing to watch: the driver recovers from a server's restart by itself. */
+  supervise(_client: MongoClient, _logger?: Logger): Supervision {
+    return { stop: async () => {} }
   }
 }
 
