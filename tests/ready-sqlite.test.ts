@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { spawnSync } from 'bun'
 import { createSqliteStore } from '../src/store/sqlite'
 import { newAccount } from './support/app'
@@ -22,11 +22,23 @@ describe('readiness of the embedded store (process)', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   })
 
-  /** Root writes any file whatever its mode: the service then runs as nobody, as in a container. */
-  const unprivileged = () =>
-    process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []
-  const serve = (env: Record<string, string>) =>
-    startServer(env, [...unprivileged(), process.execPath, 'src/index.ts'])
+  /**
+   * Root writes any file whatever its mode: the service then runs as nobody, as in a container,
+   * from a compiled binary in a folder nobody can read (the checkout may sit where nobody cannot).
+   */
+  let binary: string | undefined
+  async function serve(env: Record<string, string>) {
+    if (process.getuid?.() !== 0) return startServer(env)
+    if (!binary) {
+      const dir = dataDir()
+      chmodSync(dir, 0o755)
+      binary = join(dir, 'mercado')
+      const build = spawnSync(['bun', 'build', '--compile', 'src/index.ts', '--outfile', binary])
+      if (build.exitCode !== 0) throw new Error(`bun build failed: ${build.stderr.toString()}`)
+    }
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+    return startServer(env, [...nobody, binary], dirname(binary))
+  }
 
   /** A data folder holding a database with the current schema, as a previous run leaves it. */
   async function usedDataDir(): Promise<string> {

@@ -16,8 +16,10 @@ export interface RunningServer {
 export async function startServer(
   env: Record<string, string>,
   command = ['bun', 'src/index.ts'],
+  cwd?: string,
 ): Promise<RunningServer> {
   const child = spawn(command, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
