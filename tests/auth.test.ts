@@ -10,7 +10,14 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 /** A token signed like ours, with `change` applied to the claims or header. */
 function forge(
   sub: string,
-  options: { secret?: string; iss?: string; aud?: string; exp?: number | null; typ?: string } = {},
+  options: {
+    secret?: string
+    iss?: string
+    aud?: string
+    exp?: number | null
+    iat?: number
+    typ?: string
+  } = {},
 ) {
   const now = Math.floor(Date.now() / 1000)
   let jwt = new SignJWT({ role: 'user' })
@@ -18,7 +25,7 @@ function forge(
     .setSubject(sub)
     .setIssuer(options.iss ?? 'mercado')
     .setAudience(options.aud ?? 'mercado')
-    .setIssuedAt(now - 10)
+    .setIssuedAt(options.iat ?? now - 10)
     .setJti(crypto.randomUUID())
   if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? now + 600)
   return jwt.sign(options.secret ? new TextEncoder().encode(options.secret) : key)
@@ -299,6 +306,18 @@ forEachStore('auth', (ctx) => {
 
     test('an expired token is refused', async () => {
       await rejects(await forge(userId, { exp: Math.floor(Date.now() / 1000) - 60 }))
+    })
+
+    test('a token issued in the future (beyond the clock skew) is refused', async () => {
+      const now = Math.floor(Date.now() / 1000)
+      await rejects(await forge(userId, { iat: now + 3600, exp: now + 7200 }))
+      await rejects(await forge(userId, { iat: now + 120, exp: now + 720 }))
+    })
+
+    test('a token issued within the clock skew is accepted', async () => {
+      const now = Math.floor(Date.now() / 1000)
+      const reply = await ctx.client.get('/users/me', { token: await forge(userId, { iat: now + 30 }) })
+      expect(reply.status).toBe(200)
     })
 
     test('a token for another issuer is refused', async () => {

@@ -21,6 +21,12 @@ export interface AccessTokenOptions {
 /** Media type of access tokens (RFC 9068); checked so no other JWT of ours passes as one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt'
 
+/**
+ * Seconds an `iat` may lie ahead of our clock (instances whose clocks drift apart). A token issued
+ * further in the future was not issued by a well-behaved instance of ours: refused.
+ */
+export const IAT_SKEW = 60
+
 /** Why a token was refused; said in `WWW-Authenticate`'s `error_description`. */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError'
@@ -64,6 +70,10 @@ export class AccessTokens {
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       })
+      // jose checks `iat` against the clock only with `maxTokenAge`, and its `clockTolerance` would
+      // loosen `exp` as well; this keeps `exp` exact and allows the skew to `iat` alone.
+      if ((payload.iat as number) > Math.floor(Date.now() / 1000) + IAT_SKEW)
+        throw new InvalidTokenError('the token was issued in the future')
       if (payload.role !== 'user' && payload.role !== 'admin')
         throw new InvalidTokenError('the token has no role')
       return payload as unknown as AccessClaims
