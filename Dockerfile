@@ -16,7 +16,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/dist/mercado /app/mercado
 COPY public ./public
-RUN mkdir -p /app/data && chown mercado /app/data
+RUN mkdir -p /app/data && chown mercado /app/data && chmod 700 /app/data
 USER mercado
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data
 EXPOSE 3000

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EMAIL_MAX, EMAIL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './core/domain'
 import { LOG_LEVELS, type LogLevel } from './core/log'
@@ -121,10 +121,36 @@ function jwtSecret(env: Config['env'], value: string | undefined, dataDir: strin
   }
   if (env === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
   const file = join(dataDir, 'jwt-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dataDir, { recursive: true })
+  if (existsSync(file)) return secretFile(file)
+  if (!existsSync(dataDir)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    chmodSync(dataDir, 0o700) // mkdir's mode is masked by the umask
+  }
   const secret = randomBytes(48).toString('base64url')
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  // 'wx': never through a file that appeared meanwhile; the mode applies to the file created.
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
+  return secret
+}
+
+/**
+ * A secret kept in `DATA_DIR/jwt-secret` is held to the rules of `JWT_SECRET`, and must be private:
+ * mode bits (not access: root reads anything) that let the group or others read it stop the start.
+ */
+function secretFile(file: string): string {
+  const mode = statSync(file).mode & 0o777
+  if (mode & 0o077) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      `${file} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it`,
+    )
+  }
+  const secret = readFileSync(file, 'utf8').trim()
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      `${file} holds ${Buffer.byteLength(secret)} bytes, at least ${MIN_SECRET_BYTES} are needed; delete it to have a new one generated`,
+    )
+  }
   return secret
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../src/config'
@@ -103,6 +103,69 @@ describe('configuration (docs/api.md, Configuration)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  describe('the generated secret in DATA_DIR (issue #10)', () => {
+    const modeOf = (path: string) => statSync(path).mode & 0o777
+    let dir: string
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'mercado-config-'))
+    })
+    afterEach(() => rmSync(dir, { recursive: true, force: true }))
+    /** The ConfigError a start with `DATA_DIR/jwt-secret` holding `content` at `mode` throws. */
+    const refusal = (content: string, mode: number) => {
+      const file = join(dir, 'jwt-secret')
+      writeFileSync(file, content)
+      chmodSync(file, mode)
+      try {
+        loadConfig({ DATA_DIR: dir })
+      } catch (error) {
+        if (error instanceof ConfigError) return { variable: error.variable, message: error.message, file }
+        throw error
+      }
+      return undefined
+    }
+
+    test('DATA_DIR is created 0700 and the secret file 0600, whatever the umask', () => {
+      const old = process.umask(0o022)
+      try {
+        const data = join(dir, 'data')
+        loadConfig({ DATA_DIR: data })
+        expect(modeOf(data)).toBe(0o700)
+        expect(modeOf(join(data, 'jwt-secret'))).toBe(0o600)
+      } finally {
+        process.umask(old)
+      }
+    })
+
+    test.each([
+      ['6 bytes', 'abcdef\n'],
+      ['empty', ''],
+      ['31 bytes', `${'x'.repeat(31)}\n`],
+    ])('a jwt-secret file that is too short (%s) stops the start, naming the file', (_, content) => {
+      const refused = refusal(content, 0o600)
+      expect(refused?.variable).toBe('JWT_SECRET')
+      expect(refused?.message).toContain(refused?.file)
+      expect(refused?.message).toContain('32')
+    })
+
+    test.each([
+      ['0644', 0o644],
+      ['0640', 0o640],
+      ['0604', 0o604],
+      ['0660', 0o660],
+    ])('a jwt-secret file open to other users (mode %s) stops the start, naming the file', (_, mode) => {
+      const refused = refusal('s'.repeat(48), mode)
+      expect(refused?.variable).toBe('JWT_SECRET')
+      expect(refused?.message).toContain(refused?.file)
+      expect(refused?.message).toContain(`mode 0${mode.toString(8)}`)
+    })
+
+    test('a private jwt-secret file of 32 bytes or more is used', () => {
+      expect(refusal(`${'k'.repeat(32)}\n`, 0o600)).toBeUndefined()
+      expect(refusal(`${'k'.repeat(32)}\n`, 0o400)).toBeUndefined()
+      expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe('k'.repeat(32))
+    })
   })
 
   test('ADMIN_* come together and follow the rules of registration', () => {

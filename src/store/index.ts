@@ -31,7 +31,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   }
   const { createSqliteStore } = await import('./sqlite')
   const path = join(config.dataDir, 'mercado.sqlite')
-  const store = createSqliteStore({ path })
+  const store = createSqliteStore({ path, logger })
   logger.info('store: embedded sqlite', { path })
   return store
 }

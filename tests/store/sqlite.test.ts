@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite'
-import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StoreUnavailableError } from '../../src/store/errors'
@@ -39,6 +39,64 @@ describe('sqlite store', () => {
     await store.ping()
     await store.close()
     expect(existsSync(path)).toBe(true)
+  })
+
+  describe('files at rest (issue #10)', () => {
+    const modeOf = (path: string) => statSync(path).mode & 0o777
+    let umask: number
+    beforeEach(() => {
+      // The usual umask, under which SQLite alone would leave the files 0644.
+      umask = process.umask(0o022)
+    })
+    afterEach(() => {
+      process.umask(umask)
+    })
+
+    test('the data folder is created 0700, the file and its -wal and -shm 0600', async () => {
+      const path = join(dir, 'private', 'mercado.sqlite')
+      const store = createSqliteStore({ path })
+      try {
+        await store.users.create(newUser())
+        expect(modeOf(join(dir, 'private'))).toBe(0o700)
+        expect(existsSync(`${path}-wal`)).toBe(true)
+        for (const file of [path, `${path}-wal`, `${path}-shm`])
+          expect([file, modeOf(file)]).toEqual([file, 0o600])
+      } finally {
+        await store.close()
+      }
+    })
+
+    test('a file and its -wal and -shm that an earlier run left 0644 are made 0600 at start', async () => {
+      const path = join(dir, 'earlier', 'mercado.sqlite')
+      const held = createSqliteStore({ path })
+      // A second connection keeps -wal and -shm in place while the first is reopened.
+      const other = new Database(path)
+      other.query('SELECT count(*) FROM sqlite_master').get()
+      await held.close()
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644)
+      const store = createSqliteStore({ path })
+      try {
+        for (const file of [path, `${path}-wal`, `${path}-shm`])
+          expect([file, modeOf(file)]).toEqual([file, 0o600])
+      } finally {
+        await store.close()
+        other.close()
+      }
+    })
+
+    test('warns, without changing it, about an existing data folder open to others', async () => {
+      const folder = join(dir, 'shared')
+      await createSqliteStore({ path: join(folder, 'a.sqlite') }).close()
+      chmodSync(folder, 0o755)
+      const warnings: string[] = []
+      const store = createSqliteStore({
+        path: join(folder, 'mercado.sqlite'),
+        logger: { warn: (message: string) => warnings.push(message) },
+      })
+      await store.close()
+      expect(warnings).toEqual(['the data folder is open to other users; make it mode 0700'])
+      expect(modeOf(folder)).toBe(0o755)
+    })
   })
 
   test(':memory: opens a working store that keeps nothing', async () => {

@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite'
-import { mkdirSync, statfsSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { Logger } from '../../core/log'
 import { StoreUnavailableError } from '../errors'
 import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
@@ -17,6 +18,8 @@ export interface SqliteStoreOptions {
    * The wait blocks the event loop (bun:sqlite is synchronous), so keep it short.
    */
   busyTimeoutMs?: number
+  /** Told when a data folder is open to others, or a file's mode could not be tightened. */
+  logger?: Pick<Logger, 'warn'>
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000
@@ -24,11 +27,58 @@ const DEFAULT_BUSY_TIMEOUT_MS = 2_000
 /** Below this much free space on the database's disk (bytes), the store is not ready: disk full. */
 const MIN_FREE_BYTES = 1024 * 1024
 
-function openDatabase({ path, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: SqliteStoreOptions): Database {
+/** The file holds password and refresh-token hashes: its owner alone reads it, and its folder. */
+const FILE_MODE = 0o600
+const FOLDER_MODE = 0o700
+
+/**
+ * Makes `file` (if it exists) mode 0600. An explicit chmod, not the umask: the umask can only take
+ * bits away at creation, and does nothing to a file an earlier version left 0644.
+ */
+function tighten(file: string, logger: SqliteStoreOptions['logger']) {
+  try {
+    if ((statSync(file).mode & 0o777) !== FILE_MODE) chmodSync(file, FILE_MODE)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    // Not ours (EPERM) or a read-only mount: the service can still run; the operator must know.
+    logger?.warn('cannot make the data file private (mode 0600)', { file, err: error })
+  }
+}
+
+/**
+ * The folder is created 0700; one that exists already is left as it is (it may be a mount or a
+ * folder the operator chose), with a warning when others may enter it. The database file is made
+ * 0600 before SQLite opens it, so that the `-wal` and `-shm` files, which SQLite creates with the
+ * database file's mode, are 0600 from the start; all three are tightened if an earlier run left
+ * them open.
+ */
+function prepareFiles(path: string, logger: SqliteStoreOptions['logger']) {
+  const folder = dirname(path)
+  if (existsSync(folder)) {
+    const mode = statSync(folder).mode & 0o777
+    if (mode & 0o077)
+      logger?.warn('the data folder is open to other users; make it mode 0700', {
+        folder,
+        mode: mode.toString(8),
+      })
+  } else {
+    mkdirSync(folder, { recursive: true, mode: FOLDER_MODE })
+    // mkdir's mode is masked by the umask; an odd umask such as 0277 would lock the owner out.
+    chmodSync(folder, FOLDER_MODE)
+  }
+  if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, logger)
+}
+
+function openDatabase({
+  path,
+  busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
+  logger,
+}: SqliteStoreOptions): Database {
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new RangeError(`busyTimeoutMs must be a whole number of milliseconds, got ${busyTimeoutMs}`)
   }
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') prepareFiles(path, logger)
   const db = new Database(path, { create: true, readwrite: true, strict: true })
   try {
     // Set first, so that switching to WAL and migrating also wait for another process's lock.
@@ -38,6 +88,8 @@ function openDatabase({ path, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: SqliteS
     // With WAL, NORMAL survives application crashes; only a power loss can drop the last commits.
     db.run('PRAGMA synchronous = NORMAL')
     migrate(db)
+    // SQLite gives -wal and -shm the database file's mode; this covers a file replaced meanwhile.
+    if (path !== ':memory:') for (const file of [`${path}-wal`, `${path}-shm`]) tighten(file, logger)
     return db
   } catch (error) {
     db.close()
