@@ -13,6 +13,7 @@ import { docs } from './http/docs'
 import { errorMapping } from './http/error-mapping'
 import { requestLog } from './http/request-log'
 import { fixedPathMethods, lazyRouteIndex, type RouteTable } from './http/routes'
+import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
@@ -65,6 +66,7 @@ export function createApp({
   const routes = lazyRouteIndex((): RouteTable => app.routes)
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
+    .use(securityHeaders())
     .use(requestLog(logger))
     .use(errorMapping({ logger, routes }))
     .use(fixedPathMethods(routes))

@@ -42,7 +42,9 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
   return new Elysia({ name: 'auth', seed: ++instances }).macro({
     auth: (required: true | Role) => ({
       detail: { security: SECURITY },
-      async transform({ request }) {
+      async transform({ request, set }) {
+        // The answer is about this user (or refuses them): no cache along the way may keep it.
+        set.headers['cache-control'] = 'no-store'
         const user = await authenticate(request.headers.get('authorization'))
         if (required === 'admin' && user.role !== 'admin') throw forbidden('this route is for admins')
         authenticated.set(request, user)
