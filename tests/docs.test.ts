@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { createHash } from 'node:crypto'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import type { TSchema } from 'elysia'
 import { TypeCompiler } from 'elysia/type-system'
@@ -258,6 +259,24 @@ describe('the docs pages', () => {
     expect(reply.body).toContain('"validatorUrl":null')
     expect(reply.body).not.toMatch(/(src|href)="(https?:)?\/\//)
   })
+
+  test.each(['/swagger', '/redoc'])(
+    '%s allows no inline script but its own, by hash (no unsafe-inline in script-src)',
+    async (path) => {
+      const reply = await ctx.client.get(path)
+      const policy = reply.headers.get('content-security-policy') ?? ''
+      const scriptSrc = policy.split('; ').find((d) => d.startsWith('script-src ')) ?? ''
+      expect(scriptSrc).not.toContain("'unsafe-inline'")
+      expect(scriptSrc).not.toContain("'unsafe-eval'")
+      const inline = [...(reply.body as string).matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+        (m) => m[1] ?? '',
+      )
+      const allowed = [...scriptSrc.matchAll(/'sha256-[^']+'/g)].map((m) => m[0])
+      const hash = (script: string) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`
+      expect(allowed).toEqual(inline.map(hash))
+      expect(inline.length).toBe(path === '/swagger' ? 1 : 0)
+    },
+  )
 
   test('ReDoc loads its bundle from the service and reads /swagger/json', async () => {
     const reply = await ctx.client.get('/redoc')

@@ -36,19 +36,37 @@ const SWAGGER_UI_OPTIONS = {
   validatorUrl: null,
 }
 
-// The pages use only our own scripts and styles; ReDoc also needs inline styles and a blob: worker.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'self'",
-].join('; ')
+/** The one inline script, Swagger UI's start; the CSP allows it by its hash, no other inline script. */
+const SWAGGER_BOOT = `window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)})`
 
-const page = (title: string, head: string, body: string) =>
+/** `'sha256-...'` of an inline script's exact text, as a CSP source (computed once, at start). */
+const scriptHash = (script: string) =>
+  `'sha256-${new Bun.CryptoHasher('sha256').update(script).digest('base64')}'`
+
+/**
+ * The pages use only our own scripts and styles, and no inline script but the one `scripts` names
+ * by its hash. ReDoc styles itself inline (styled-components) and starts a blob: worker, so styles
+ * keep 'unsafe-inline'; a style cannot run script.
+ */
+const csp = (...scripts: string[]) =>
+  [
+    "default-src 'self'",
+    ["script-src 'self'", ...scripts.map(scriptHash)].join(' '),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "worker-src 'self' blob:",
+    "connect-src 'self'",
+    "frame-ancestors 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ')
+
+const SWAGGER_CSP = csp(SWAGGER_BOOT)
+const REDOC_CSP = csp()
+
+const page = (title: string, head: string, body: string, policy: string) =>
   new Response(
     `<!doctype html>
 <html lang="en">
@@ -68,7 +86,7 @@ ${body}
       headers: {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-cache',
-        'content-security-policy': CSP,
+        'content-security-policy': policy,
         'x-content-type-options': 'nosniff',
       },
     },
@@ -81,7 +99,8 @@ const swaggerPage = () =>
 <style>body { margin: 0 } .swagger-ui .topbar { display: none }</style>`,
     `<div id="swagger-ui"></div>
 <script src="${ASSETS.swaggerJs}"></script>
-<script>window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)})</script>`,
+<script>${SWAGGER_BOOT}</script>`,
+    SWAGGER_CSP,
   )
 
 const redocPage = () =>
@@ -90,6 +109,7 @@ const redocPage = () =>
     '<style>body { margin: 0; padding: 0 }</style>',
     `<redoc spec-url="${DOCS_PATHS.document}" expand-responses="200,201" required-props-first="true" sort-required-props-first="true"></redoc>
 <script src="${ASSETS.redocJs}"></script>`,
+    REDOC_CSP,
   )
 
 /**
