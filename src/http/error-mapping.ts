@@ -39,12 +39,16 @@ function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
     // TypeBox reports a union or a pattern several times over; one entry per field is clearer.
     if (seen.has(pointer)) continue
     seen.add(pointer)
+    // JSON has no undefined: an undefined value is a field that is not there. Said before the
+    // schema's own message, which describes a value ("must be at most 2000 characters").
     const detail =
-      typeof schema?.error === 'string'
-        ? schema.error
-        : issue.message === 'Unexpected property'
-          ? 'unknown field'
-          : issue.message
+      issue.value === undefined
+        ? 'is required'
+        : typeof schema?.error === 'string'
+          ? schema.error
+          : issue.message === 'Unexpected property'
+            ? 'unknown field'
+            : issue.message
     errors.push({ pointer, detail })
   }
   if (errors.length === 0) errors.push({ pointer: '', detail: error.message })
