@@ -20,6 +20,16 @@ export const IdParams = t.Object({
     .Encode((id) => id),
 })
 
+/**
+ * Where a schema keeps keywords meant for the OpenAPI document only (`cleanSchema` moves them in),
+ * for rules the request validator would judge wrongly and the service checks itself: TypeBox tests
+ * `multipleOf` with binary floats (`19.99 % 0.01` is not 0), and does not know `dependentRequired`.
+ */
+export const DOCUMENT_ONLY = 'x-document-only'
+
+/** Keywords the document states and the service (not the schema validator) enforces. */
+export const documentOnly = (keywords: Record<string, unknown>) => ({ [DOCUMENT_ONLY]: keywords })
+
 export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T00:00:00.000Z'] })
 
 /** `page` and `limit` of every list, with their bounds and defaults (docs/api.md, Lists). */

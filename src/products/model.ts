@@ -8,7 +8,15 @@ import {
   TAG_MAX,
   TAGS_MAX,
 } from '../core/domain'
-import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
+import {
+  documentOnly,
+  lenientQuery,
+  ObjectId,
+  pageOf,
+  pagingQuery,
+  sortQuery,
+  Timestamp,
+} from '../http/schemas'
 import type { ProductRecord } from '../store/types'
 
 const Name = t.String({
@@ -25,12 +33,20 @@ const Description = t.String({
   description: 'Trimmed; may be empty',
   examples: ['Porcelain, 90 ml'],
 })
+/**
+ * At most two decimals is `multipleOf: 0.01` in JSON Schema, which means the decimal value: 19.99
+ * is a multiple, 19.990000000000002 is not. TypeBox would divide binary floats and refuse even
+ * 12.5, so the keyword is for the document only and the service checks it (`hasCents`), agreeing
+ * with exact validators such as schemathesis' on every price from 0 to PRICE_MAX.
+ */
 const Price = t.Number({
   minimum: 0,
   maximum: PRICE_MAX,
   error: `must be a number from 0 to ${PRICE_MAX} with at most 2 decimals`,
-  description: 'At most 2 decimals',
+  description:
+    'At most 2 decimals: `multipleOf: 0.01` on the decimal value, so 19.99 is valid; a validator that divides binary floats wrongly refuses it',
   examples: [12.5],
+  ...documentOnly({ multipleOf: 0.01 }),
 })
 const Stock = t.Integer({
   minimum: 0,

@@ -11,7 +11,15 @@ import {
   USER_SORT_FIELDS,
   USERNAME_PATTERN,
 } from '../core/domain'
-import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
+import {
+  documentOnly,
+  lenientQuery,
+  ObjectId,
+  pageOf,
+  pagingQuery,
+  sortQuery,
+  Timestamp,
+} from '../http/schemas'
 import type { UserRecord } from '../store/types'
 
 /** One of `ROLES`; `Unsafe` only gives the union of literals its static type, `Role`. */
@@ -94,7 +102,8 @@ export const PatchMe = t.Object(
     password: t.Optional(Password),
     currentPassword: t.Optional(t.String({ maxLength: PASSWORD_MAX, description: 'Required with password' })),
   },
-  strict,
+  // TypeBox does not know `dependentRequired`: the service refuses a password without it (422).
+  { ...strict, ...documentOnly({ dependentRequired: { password: ['currentPassword'] } }) },
 )
 
 export const UserListQuery = t.Object(
