@@ -32,8 +32,8 @@ Every response carries \`X-Request-Id\`: the client's own, when it sends a sane 
 The service's log lines name it.
 
 ## Strings
-Lengths (\`minLength\`, \`maxLength\`) count UTF-16 code units, as JavaScript does: a character outside
-the Basic Multilingual Plane, such as most emoji, counts as two. Names and descriptions are trimmed;
+Lengths (\`minLength\`, \`maxLength\`) count Unicode characters (code points), as JSON Schema does: an
+emoji is one character. Names and descriptions are trimmed;
 emails, usernames and tags compare ignoring case.`
 
 export const TAGS = [

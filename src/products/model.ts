@@ -15,11 +15,12 @@ import {
   pageOf,
   pagingQuery,
   sortQuery,
+  Text,
   Timestamp,
 } from '../http/schemas'
 import type { ProductRecord } from '../store/types'
 
-const Name = t.String({
+const Name = Text({
   minLength: 1,
   maxLength: NAME_MAX,
   pattern: '\\S',
@@ -27,7 +28,7 @@ const Name = t.String({
   description: 'Trimmed',
   examples: ['Espresso cup'],
 })
-const Description = t.String({
+const Description = Text({
   maxLength: DESCRIPTION_MAX,
   error: `must be at most ${DESCRIPTION_MAX} characters`,
   description: 'Trimmed; may be empty',
@@ -55,7 +56,7 @@ const Stock = t.Integer({
   examples: [40],
 })
 const Tags = t.Array(
-  t.String({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
+  Text({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
   {
     maxItems: TAGS_MAX,
     error: `must be at most ${TAGS_MAX} tags of 1 to ${TAG_MAX} characters`,
@@ -103,10 +104,18 @@ export const ProductListQuery = t.Object(
   {
     ...pagingQuery,
     q: t.Optional(
-      t.String({ maxLength: SEARCH_MAX, description: 'Case-insensitive substring of name or description' }),
+      Text({
+        maxLength: SEARCH_MAX,
+        error: `must be at most ${SEARCH_MAX} characters`,
+        description: 'Case-insensitive substring of name or description',
+      }),
     ),
     tag: t.Optional(
-      t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' }),
+      Text({
+        maxLength: TAG_MAX,
+        error: `must be at most ${TAG_MAX} characters`,
+        description: 'Only products with this tag (case-insensitive)',
+      }),
     ),
     minPrice: t.Optional(
       t.Number({

@@ -1,4 +1,4 @@
-import { type Actor, type ProductSortField, TAG_MAX } from '../core/domain'
+import { type Actor, type ProductSortField, TAG_MAX, textLength } from '../core/domain'
 import { forbidden, notFound, unprocessable } from '../core/errors'
 import type {
   Page,
@@ -26,7 +26,7 @@ function normalize(input: ProductChangesInput): ProductChanges {
   }
   const tags = input.tags && [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))]
   // Lower-casing can lengthen a tag (İ becomes i + a combining dot): check the stored form.
-  const long = tags?.findIndex((tag) => tag.length > TAG_MAX) ?? -1
+  const long = tags?.findIndex((tag) => textLength(tag) > TAG_MAX) ?? -1
   if (long >= 0) throw unprocessable([{ pointer: '/tags', detail: `must be 1 to ${TAG_MAX} characters` }])
   return {
     ...input,
