@@ -29,6 +29,8 @@ afterAll(() => store.close())
 const schema = (name: string): Node => document.components.schemas[name]
 
 /** The entries of a 422 problem's `errors`, after checking that it is one. */
+const byPointer = (a: { pointer: string }, b: { pointer: string }) => a.pointer.localeCompare(b.pointer)
+
 function fieldErrors(reply: Reply): Array<{ pointer: string; detail: string }> {
   expect(reply.status).toBe(422)
   expect(reply.headers.get('content-type')).toStartWith('application/problem+json')
@@ -112,7 +114,7 @@ describe('PATCH /users/me: password requires currentPassword, as dependentRequir
   })
 })
 
-describe('a missing required field is a 422 saying so, at its pointer', () => {
+describe('a missing or mistyped field is a 422 saying so, at its pointer', () => {
   /** Operations with a JSON body whose schema requires fields, and who may call them. */
   const bodies = (): Array<{ method: string; path: string; required: string[]; token?: () => string }> => {
     const out = []
@@ -159,11 +161,32 @@ describe('a missing required field is a 422 saying so, at its pointer', () => {
       token: user.token,
       body: { name: 'Cup', description: 'x'.repeat(2001), price: 1 },
     })
-    const byPointer = (a: { pointer: string }, b: { pointer: string }) => a.pointer.localeCompare(b.pointer)
+
     expect(fieldErrors(reply).sort(byPointer)).toEqual([
       { pointer: '/description', detail: 'must be at most 2000 characters' },
       { pointer: '/stock', detail: 'is required' },
       { pointer: '/tags', detail: 'is required' },
+    ])
+  })
+
+  test('a value of the wrong JSON type says the type, not the rule for a value of the right one', async () => {
+    const body = '{"name":null,"description":3,"price":"12","stock":1.5,"tags":"x"}'
+    const reply = await client.post('/products', { token: user.token, body })
+    expect(fieldErrors(reply).sort(byPointer)).toEqual([
+      { pointer: '/description', detail: 'must be a string' },
+      { pointer: '/name', detail: 'must be a string' },
+      { pointer: '/price', detail: 'must be a number' },
+      // A number, but not whole: the schema's own rule.
+      { pointer: '/stock', detail: 'must be an integer from 0' },
+      { pointer: '/tags', detail: 'must be an array' },
+    ])
+    const role = await client.put(`/users/${user.id}`, {
+      token: admin.token,
+      body: { username: user.username, email: user.email, fullName: '', role: 'root', disabled: 'no' },
+    })
+    expect(fieldErrors(role).sort(byPointer)).toEqual([
+      { pointer: '/disabled', detail: 'must be true or false' },
+      { pointer: '/role', detail: 'must be "user" or "admin"' },
     ])
   })
 })

@@ -14,7 +14,7 @@ token; \`POST /auth/logout\` revokes it.
 ## Errors
 Errors are RFC 9457 problem details (\`application/problem+json\`): \`{ type, title, status, detail, instance }\`.
 Validation errors (422) add \`errors: [{ pointer, detail }]\`, one entry per bad field (\`is required\` for
-a missing one); unknown body fields are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
+a missing one, \`must be a string\` and the like for a wrong type); unknown body fields are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
 A 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\` (seconds). A path that exists
 answers another method with 405 and an \`Allow\` header; an unknown path answers 404.
 

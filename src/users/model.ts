@@ -27,7 +27,7 @@ import type { UserRecord } from '../store/types'
 export const Role = t.Unsafe<RoleName>(
   t.Union(
     ROLES.map((role) => t.Literal(role)),
-    { description: ROLES.join(' or ') },
+    { description: ROLES.join(' or '), error: `must be ${ROLES.map((r) => `"${r}"`).join(' or ')}` },
   ),
 )
 
