@@ -46,7 +46,10 @@ export async function identities(url: string): Promise<Record<'anonymous' | 'use
   return {
     anonymous: {},
     user: { bearer: user },
-    admin: { bearer: admin, env: { MERCADO_FUZZ_ADMIN_ID: adminId, MERCADO_FUZZ_SPARE_ID: spare.id } },
+    admin: {
+      bearer: admin,
+      env: { MERCADO_FUZZ_ADMIN_ID: adminId, MERCADO_FUZZ_SPARE_ID: spare.id, MERCADO_FUZZ_URL: url },
+    },
   }
 }
 

@@ -1,19 +1,23 @@
 """Schemathesis hooks of the fuzzing gate (scripts/gates/fuzz.ts loads them via SCHEMATHESIS_HOOKS).
 
-Two edits to requests before they go out (a rule the OpenAPI document cannot state; the admin run
-keeping its admin), and two checks that keep strict what the gate's widened status lists for
-`positive_data_acceptance` would otherwise let through.
+Edits to requests before they go out (a rule the OpenAPI document cannot state; the admin run
+keeping its admin usable), and two checks that keep strict what the gate's widened status lists
+for `positive_data_acceptance` would otherwise let through.
 """
 
 import json
 import os
+import uuid
 
+import requests
 import schemathesis
 
 TOKEN_PATHS = ("/auth/login", "/auth/refresh")
 # Set for the admin run: the admin whose token the run uses, and a spare admin the gate made.
 ADMIN_ID = os.environ.get("MERCADO_FUZZ_ADMIN_ID", "")
-SPARE_ID = os.environ.get("MERCADO_FUZZ_SPARE_ID", "")
+SERVER = os.environ.get("MERCADO_FUZZ_URL", "")
+TOKEN = os.environ.get("MERCADO_FUZZ_TOKEN", "")
+spare = {"id": os.environ.get("MERCADO_FUZZ_SPARE_ID", "")}
 
 
 def _number(value):
@@ -33,12 +37,12 @@ def _order_price_bounds(case):
         case.query["minPrice"], case.query["maxPrice"] = case.query["maxPrice"], case.query["minPrice"]
 
 
-def _spare_the_admin(case):
-    # Once another admin exists, the run's admin may disable, demote or delete itself, and the rest
-    # of the run would be 403s: a silent skip. Its own record's writes go to the spare admin, an
-    # account of the same kind; the service treats an admin's writes to itself like any other.
-    if str(case.path_parameters.get("id", "")).lower() == ADMIN_ID:
-        case.path_parameters["id"] = SPARE_ID
+def _user_write(case):
+    return ADMIN_ID and case.method in ("PUT", "PATCH", "DELETE") and case.path == "/users/{id}"
+
+
+def _target(case):
+    return str((case.path_parameters or {}).get("id", "")).lower()
 
 
 @schemathesis.hook
@@ -46,8 +50,23 @@ def before_call(ctx, case, kwargs):
     # Every phase calls this hook right before the request, the coverage phase included.
     if case.method == "GET" and case.path == "/products" and case.query:
         _order_price_bounds(case)
-    if ADMIN_ID and case.method in ("PUT", "PATCH", "DELETE") and case.path == "/users/{id}" and case.path_parameters:
-        _spare_the_admin(case)
+    # Once another admin exists, the run's admin may disable, demote or delete itself, and the rest
+    # of the run would be 403s: a silent skip. Writes to its own record go to the spare admin, an
+    # account of the same kind; the service treats an admin's writes to itself like any other.
+    if _user_write(case) and _target(case) == ADMIN_ID:
+        case.path_parameters["id"] = spare["id"]
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    # A deleted spare would turn every later write aimed at the admin into a 404: make another.
+    if _user_write(case) and case.method == "DELETE" and response.status_code == 204 and _target(case) == spare["id"]:
+        name = f"fuzz_spare_{uuid.uuid4().hex[:8]}"
+        account = {"username": name, "email": f"{name}@example.com", "password": "fuzz-spare-password", "role": "admin"}
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        reply = requests.post(f"{SERVER}/users", json=account, headers=headers, timeout=10)
+        reply.raise_for_status()
+        spare["id"] = reply.json()["id"]
 
 
 def _is_positive(case):
