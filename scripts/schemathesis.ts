@@ -109,7 +109,8 @@ export async function runSchemathesis(
 ): Promise<SchemathesisRun> {
   const child = spawn([...command, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    // No __pycache__ beside the hooks file in the working copy.
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...options.env },
     stdout: 'pipe',
     stderr: 'pipe',
   })
