@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { EMAIL_MAX, EMAIL_PATTERN, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './core/domain'
+import {
+  EMAIL_MAX,
+  EMAIL_PATTERN,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  textLength,
+  USERNAME_PATTERN,
+} from './core/domain'
 import { LOG_LEVELS, type LogLevel } from './core/log'
 
 /** The service's configuration, read from the environment once at start. */
@@ -196,7 +203,8 @@ function admin(env: Record<string, string | undefined>): Config['admin'] {
   if ((email as string).length > EMAIL_MAX || !new RegExp(EMAIL_PATTERN).test(email as string)) {
     throw new ConfigError('ADMIN_EMAIL', 'must be a valid email address')
   }
-  if ((password as string).length < PASSWORD_MIN || (password as string).length > PASSWORD_MAX) {
+  const passwordLength = textLength(password as string)
+  if (passwordLength < PASSWORD_MIN || passwordLength > PASSWORD_MAX) {
     throw new ConfigError('ADMIN_PASSWORD', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
   }
   return { username: username as string, email: email as string, password: password as string }

@@ -1,6 +1,7 @@
 import { t } from 'elysia'
 import { LOGIN_MAX, PASSWORD_MAX } from '../core/domain'
 import { OAuthErrorSchema } from '../http/problem'
+import { Text } from '../http/schemas'
 
 /**
  * The password grant's fields. A missing or malformed one is an OAuth2 `invalid_request` (RFC 6749
@@ -11,12 +12,17 @@ export const LoginForm = t.Object(
     grant_type: t.Optional(
       t.Literal('password', { description: 'Required in a form; may be left out in JSON' }),
     ),
-    username: t.String({
+    username: Text({
       maxLength: LOGIN_MAX,
+      error: `must be at most ${LOGIN_MAX} characters`,
       description: 'Username or email',
       examples: ['ada_lovelace'],
     }),
-    password: t.String({ maxLength: PASSWORD_MAX, examples: ['correct horse battery'] }),
+    password: Text({
+      maxLength: PASSWORD_MAX,
+      error: `must be at most ${PASSWORD_MAX} characters`,
+      examples: ['correct horse battery'],
+    }),
     scope: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
     client_secret: t.Optional(t.String({ description: 'Accepted and ignored' })),
@@ -26,9 +32,10 @@ export const LoginForm = t.Object(
 
 export const RefreshForm = t.Object(
   {
-    refresh_token: t.String({
+    refresh_token: Text({
       minLength: 1,
       maxLength: 512,
+      error: 'must be 1 to 512 characters',
       description: 'The refresh token of the last pair',
     }),
     grant_type: t.Optional(t.Literal('refresh_token')),

@@ -49,3 +49,23 @@ export const TAG_MAX = 40
 
 /** Free-text search (`q`) in lists. */
 export const SEARCH_MAX = 100
+
+/**
+ * A string's length as every length limit counts it: Unicode characters (code points), as JSON
+ * Schema's `minLength` and `maxLength` do, so that an emoji is one character, as the OpenAPI
+ * document says, and not the two UTF-16 code units of JavaScript's `length`.
+ */
+export function textLength(text: string): number {
+  let length = text.length
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0xd800 || unit > 0xdbff) continue
+    const next = text.charCodeAt(i + 1)
+    // A high surrogate followed by a low one is one character; a lone one counts as one, as it does in JSON Schema tools.
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      length--
+      i++
+    }
+  }
+  return length
+}

@@ -28,23 +28,45 @@ function validationErrors(error: Readonly<ValidationError>): FieldError[] {
   }
 }
 
+/** A JSON body value of the wrong type, by the type its schema wants: what to say instead. */
+const WRONG_TYPE: Record<string, [(value: unknown) => boolean, string]> = {
+  string: [(v) => typeof v === 'string', 'must be a string'],
+  number: [(v) => typeof v === 'number', 'must be a number'],
+  // Whole or not is the schema's own message ("must be an integer from 0").
+  integer: [(v) => typeof v === 'number', 'must be an integer'],
+  boolean: [(v) => typeof v === 'boolean', 'must be true or false'],
+  array: [Array.isArray, 'must be an array'],
+  object: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'],
+}
+
+/** What is wrong with `value` before its schema's own message applies, if anything. */
+function basicFault(value: unknown, type: unknown, inBody: boolean): string | undefined {
+  // JSON has no undefined: an undefined value is a field that is not there.
+  if (value === undefined) return 'is required'
+  // Query values are text that Elysia converts; their schemas' messages name the type already.
+  const expected = inBody && typeof type === 'string' ? WRONG_TYPE[type] : undefined
+  return expected && !expected[0](value) ? expected[1] : undefined
+}
+
 function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
   const seen = new Set<string>()
   const errors: FieldError[] = []
   for (const issue of error.all) {
     if (!('path' in issue)) continue
-    const schema = issue.schema as { error?: unknown; title?: string } | undefined
+    const schema = issue.schema as { error?: unknown; title?: string; type?: unknown } | undefined
     // Query numbers and booleans are checked one by one without a path; their schema's title names them.
     const pointer = issue.path || (schema?.title ? `/${schema.title}` : '')
     // TypeBox reports a union or a pattern several times over; one entry per field is clearer.
     if (seen.has(pointer)) continue
     seen.add(pointer)
+    // A missing field or a wrong type is said before the schema's own message, which describes a
+    // value of the right type ("must be at most 2000 characters"). An unknown field's issue carries
+    // the schema of the object around it.
     const detail =
-      typeof schema?.error === 'string'
-        ? schema.error
-        : issue.message === 'Unexpected property'
-          ? 'unknown field'
-          : issue.message
+      issue.message === 'Unexpected property'
+        ? 'unknown field'
+        : (basicFault(issue.value, schema?.type, error.type === 'body') ??
+          (typeof schema?.error === 'string' ? schema.error : issue.message))
     errors.push({ pointer, detail })
   }
   if (errors.length === 0) errors.push({ pointer: '', detail: error.message })

@@ -13,8 +13,8 @@ token; \`POST /auth/logout\` revokes it.
 
 ## Errors
 Errors are RFC 9457 problem details (\`application/problem+json\`): \`{ type, title, status, detail, instance }\`.
-Validation errors (422) add \`errors: [{ pointer, detail }]\`, one entry per bad field; unknown body fields
-are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
+Validation errors (422) add \`errors: [{ pointer, detail }]\`, one entry per bad field (\`is required\` for
+a missing one, \`must be a string\` and the like for a wrong type); unknown body fields are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
 A 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\` (seconds). A path that exists
 answers another method with 405 and an \`Allow\` header; an unknown path answers 404.
 
@@ -32,8 +32,8 @@ Every response carries \`X-Request-Id\`: the client's own, when it sends a sane 
 The service's log lines name it.
 
 ## Strings
-Lengths (\`minLength\`, \`maxLength\`) count UTF-16 code units, as JavaScript does: a character outside
-the Basic Multilingual Plane, such as most emoji, counts as two. Names and descriptions are trimmed;
+Lengths (\`minLength\`, \`maxLength\`) count Unicode characters (code points), as JSON Schema does: an
+emoji is one character. Names and descriptions are trimmed;
 emails, usernames and tags compare ignoring case.`
 
 export const TAGS = [

@@ -1,4 +1,5 @@
 /** JSON Schema clean-up for the OpenAPI document (see `openapi.ts`). */
+import { DOCUMENT_ONLY } from './schemas'
 
 /** An OpenAPI or JSON Schema object as we walk it: plain JSON. */
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON of many shapes
@@ -33,6 +34,7 @@ const modelName = (schema: Node): string | undefined =>
 
 /**
  * Turns a generated schema into a clean JSON Schema: Elysia's `error` messages and `$id`s dropped,
+ * the keywords kept for the document only (`documentOnly`) moved in,
  * the "number or numeric string" unions that query coercion leaves behind collapsed to the number,
  * and reference models (wherever they are nested) handed to `share` with their name.
  */
@@ -41,6 +43,10 @@ export function cleanSchema(schema: unknown, share?: (schema: Node, name: string
   let out: Node = {}
   for (const [key, value] of Object.entries(schema)) {
     if (DROPPED_KEYWORDS.has(key)) continue
+    if (key === DOCUMENT_ONLY && isNode(value)) {
+      Object.assign(out, value)
+      continue
+    }
     if (SCHEMA_MAPS.has(key) && isNode(value)) {
       out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanSchema(v, share)]))
     } else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) {

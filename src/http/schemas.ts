@@ -1,6 +1,48 @@
 import { type TSchema, t } from 'elysia'
-import { ID_PATTERN } from '../core/domain'
+import { TypeRegistry } from 'elysia/type-system'
+import { ID_PATTERN, textLength } from '../core/domain'
 import { ProblemSchema } from './problem'
+
+/** TypeBox's kind marker, a registered symbol (so TypeBox itself, Elysia's peer, is not imported). */
+const Kind = Symbol.for('TypeBox.Kind')
+
+export interface TextOptions {
+  minLength?: number
+  maxLength?: number
+  pattern?: string
+  /** The 422 detail; a custom kind's own message would only name the kind. */
+  error: string
+  description?: string
+  examples?: string[]
+  title?: string
+}
+
+const patterns = new Map<string, RegExp>()
+const unicodePattern = (source: string) => {
+  const known = patterns.get(source)
+  if (known) return known
+  const pattern = new RegExp(source, 'u')
+  patterns.set(source, pattern)
+  return pattern
+}
+
+TypeRegistry.Set<TextOptions>('Text', (schema, value) => {
+  if (typeof value !== 'string') return false
+  // A character is at most two code units: past twice the limit there is nothing to count.
+  if (schema.maxLength !== undefined && value.length > schema.maxLength * 2) return false
+  const length = textLength(value)
+  if (schema.minLength !== undefined && length < schema.minLength) return false
+  if (schema.maxLength !== undefined && length > schema.maxLength) return false
+  return schema.pattern === undefined || unicodePattern(schema.pattern).test(value)
+})
+
+/**
+ * A request string checked as the OpenAPI document states it: `minLength` and `maxLength` in
+ * characters (`textLength`), `pattern` as a Unicode regular expression. TypeBox's own string counts
+ * UTF-16 code units, so a password of 4 emoji passed a documented minimum of 8 characters and 100
+ * emoji failed a maximum of 128. Responses keep `t.String`: they are never checked for length.
+ */
+export const Text = (options: TextOptions) => t.Unsafe<string>({ ...options, [Kind]: 'Text', type: 'string' })
 
 /** A 24-hex-digit MongoDB ObjectId, the id format of both stores. */
 export const ObjectId = t.String({
@@ -19,6 +61,16 @@ export const IdParams = t.Object({
     .Decode((id) => id.toLowerCase())
     .Encode((id) => id),
 })
+
+/**
+ * Where a schema keeps keywords meant for the OpenAPI document only (`cleanSchema` moves them in),
+ * for rules the request validator would judge wrongly and the service checks itself: TypeBox tests
+ * `multipleOf` with binary floats (`19.99 % 0.01` is not 0), and does not know `dependentRequired`.
+ */
+export const DOCUMENT_ONLY = 'x-document-only'
+
+/** Keywords the document states and the service (not the schema validator) enforces. */
+export const documentOnly = (keywords: Record<string, unknown>) => ({ [DOCUMENT_ONLY]: keywords })
 
 export const Timestamp = t.String({ format: 'date-time', examples: ['2026-11-28T00:00:00.000Z'] })
 

@@ -8,10 +8,19 @@ import {
   TAG_MAX,
   TAGS_MAX,
 } from '../core/domain'
-import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
+import {
+  documentOnly,
+  lenientQuery,
+  ObjectId,
+  pageOf,
+  pagingQuery,
+  sortQuery,
+  Text,
+  Timestamp,
+} from '../http/schemas'
 import type { ProductRecord } from '../store/types'
 
-const Name = t.String({
+const Name = Text({
   minLength: 1,
   maxLength: NAME_MAX,
   pattern: '\\S',
@@ -19,18 +28,26 @@ const Name = t.String({
   description: 'Trimmed',
   examples: ['Espresso cup'],
 })
-const Description = t.String({
+const Description = Text({
   maxLength: DESCRIPTION_MAX,
   error: `must be at most ${DESCRIPTION_MAX} characters`,
   description: 'Trimmed; may be empty',
   examples: ['Porcelain, 90 ml'],
 })
+/**
+ * At most two decimals is `multipleOf: 0.01` in JSON Schema, which means the decimal value: 19.99
+ * is a multiple, 19.990000000000002 is not. TypeBox would divide binary floats and refuse even
+ * 12.5, so the keyword is for the document only and the service checks it (`hasCents`), agreeing
+ * with exact validators such as schemathesis' on every price from 0 to PRICE_MAX.
+ */
 const Price = t.Number({
   minimum: 0,
   maximum: PRICE_MAX,
   error: `must be a number from 0 to ${PRICE_MAX} with at most 2 decimals`,
-  description: 'At most 2 decimals',
+  description:
+    'At most 2 decimals: `multipleOf: 0.01` on the decimal value, so 19.99 is valid; a validator that divides binary floats wrongly refuses it',
   examples: [12.5],
+  ...documentOnly({ multipleOf: 0.01 }),
 })
 const Stock = t.Integer({
   minimum: 0,
@@ -39,7 +56,7 @@ const Stock = t.Integer({
   examples: [40],
 })
 const Tags = t.Array(
-  t.String({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
+  Text({ minLength: 1, maxLength: TAG_MAX, pattern: '\\S', error: `must be 1 to ${TAG_MAX} characters` }),
   {
     maxItems: TAGS_MAX,
     error: `must be at most ${TAGS_MAX} tags of 1 to ${TAG_MAX} characters`,
@@ -87,10 +104,18 @@ export const ProductListQuery = t.Object(
   {
     ...pagingQuery,
     q: t.Optional(
-      t.String({ maxLength: SEARCH_MAX, description: 'Case-insensitive substring of name or description' }),
+      Text({
+        maxLength: SEARCH_MAX,
+        error: `must be at most ${SEARCH_MAX} characters`,
+        description: 'Case-insensitive substring of name or description',
+      }),
     ),
     tag: t.Optional(
-      t.String({ maxLength: TAG_MAX, description: 'Only products with this tag (case-insensitive)' }),
+      Text({
+        maxLength: TAG_MAX,
+        error: `must be at most ${TAG_MAX} characters`,
+        description: 'Only products with this tag (case-insensitive)',
+      }),
     ),
     minPrice: t.Optional(
       t.Number({

@@ -1,4 +1,4 @@
-import { type Actor, type ProductSortField, TAG_MAX } from '../core/domain'
+import { type Actor, type ProductSortField, TAG_MAX, textLength } from '../core/domain'
 import { forbidden, notFound, unprocessable } from '../core/errors'
 import type {
   Page,
@@ -11,11 +11,13 @@ import type {
 import type { NewProductInput, ProductChangesInput } from './model'
 
 /**
- * True when `price` has at most two decimals. 19.99 is not exact in binary, but rounding it to
- * cents gives back the very same double, which a third decimal never does (a fixed tolerance
- * fails for prices above about 134 million).
+ * True when `price` has at most two decimals: the document's `multipleOf: 0.01`, which JSON Schema
+ * judges on the decimal value. A JSON number reaches us as a double; its shortest decimal spelling
+ * (`String`, as Python's `repr` that exact validators such as schemathesis' read) is the number the
+ * client wrote, so 19.99 passes and 19.990000000000002 (the double 1999 * 0.01) does not. On every
+ * price from 0 to PRICE_MAX this is the same as rounding to cents and comparing.
  */
-const hasCents = (price: number) => Math.round(price * 100) / 100 === price
+const hasCents = (price: number) => /^\d+(?:\.\d{1,2})?$/.test(String(price))
 
 /** Trims text, lower-cases and de-duplicates tags, and checks what a schema cannot. */
 function normalize(input: ProductChangesInput): ProductChanges {
@@ -24,7 +26,7 @@ function normalize(input: ProductChangesInput): ProductChanges {
   }
   const tags = input.tags && [...new Set(input.tags.map((tag) => tag.trim().toLowerCase()))]
   // Lower-casing can lengthen a tag (İ becomes i + a combining dot): check the stored form.
-  const long = tags?.findIndex((tag) => tag.length > TAG_MAX) ?? -1
+  const long = tags?.findIndex((tag) => textLength(tag) > TAG_MAX) ?? -1
   if (long >= 0) throw unprocessable([{ pointer: '/tags', detail: `must be 1 to ${TAG_MAX} characters` }])
   return {
     ...input,

@@ -11,14 +11,23 @@ import {
   USER_SORT_FIELDS,
   USERNAME_PATTERN,
 } from '../core/domain'
-import { lenientQuery, ObjectId, pageOf, pagingQuery, sortQuery, Timestamp } from '../http/schemas'
+import {
+  documentOnly,
+  lenientQuery,
+  ObjectId,
+  pageOf,
+  pagingQuery,
+  sortQuery,
+  Text,
+  Timestamp,
+} from '../http/schemas'
 import type { UserRecord } from '../store/types'
 
 /** One of `ROLES`; `Unsafe` only gives the union of literals its static type, `Role`. */
 export const Role = t.Unsafe<RoleName>(
   t.Union(
     ROLES.map((role) => t.Literal(role)),
-    { description: ROLES.join(' or ') },
+    { description: ROLES.join(' or '), error: `must be ${ROLES.map((r) => `"${r}"`).join(' or ')}` },
   ),
 )
 
@@ -27,19 +36,19 @@ export const Username = t.String({
   error: 'must be 3 to 32 of a-z A-Z 0-9 _ . -',
   examples: ['ada_lovelace'],
 })
-export const Email = t.String({
+export const Email = Text({
   pattern: EMAIL_PATTERN,
   maxLength: EMAIL_MAX,
   error: 'must be a valid email address',
   examples: ['ada@example.com'],
 })
-export const Password = t.String({
+export const Password = Text({
   minLength: PASSWORD_MIN,
   maxLength: PASSWORD_MAX,
   error: `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
   examples: ['correct horse battery'],
 })
-export const FullName = t.String({
+export const FullName = Text({
   maxLength: FULL_NAME_MAX,
   error: `must be at most ${FULL_NAME_MAX} characters`,
   description: 'Trimmed; may be empty',
@@ -92,17 +101,25 @@ export const PatchMe = t.Object(
     fullName: t.Optional(FullName),
     email: t.Optional(Email),
     password: t.Optional(Password),
-    currentPassword: t.Optional(t.String({ maxLength: PASSWORD_MAX, description: 'Required with password' })),
+    currentPassword: t.Optional(
+      Text({
+        maxLength: PASSWORD_MAX,
+        error: `must be at most ${PASSWORD_MAX} characters`,
+        description: 'Required with password',
+      }),
+    ),
   },
-  strict,
+  // TypeBox does not know `dependentRequired`: the service refuses a password without it (422).
+  { ...strict, ...documentOnly({ dependentRequired: { password: ['currentPassword'] } }) },
 )
 
 export const UserListQuery = t.Object(
   {
     ...pagingQuery,
     q: t.Optional(
-      t.String({
+      Text({
         maxLength: SEARCH_MAX,
+        error: `must be at most ${SEARCH_MAX} characters`,
         description: 'Case-insensitive substring of username, email or full name',
       }),
     ),
