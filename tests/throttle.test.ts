@@ -125,6 +125,39 @@ forEachStore(
       expect((await attempt(user.username, user.password, `::ffff:${from}`)).status).toBe(429)
     })
 
+    test(`wrong currentPassword guesses on PATCH /users/me count as failed logins: 429 after ${MAX}`, async () => {
+      const user = await ctx.registerUser()
+      const from = nextAddress()
+      const change = (currentPassword: string) =>
+        ctx.client.patch('/users/me', {
+          token: user.token,
+          headers: { 'x-forwarded-for': from },
+          body: { currentPassword, password: 'a-brand-new-password' },
+        })
+      for (let i = 0; i < MAX; i++) expect((await change('wrong-password')).status).toBe(403)
+      const blocked = await change(user.password)
+      expect(blocked.status).toBe(429)
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+      // The same counter as the login's: logging in from there is locked too.
+      expect((await attempt(user.username, user.password, from)).status).toBe(429)
+    })
+
+    test('a right currentPassword on PATCH /users/me does not count', async () => {
+      const user = await ctx.registerUser()
+      const from = nextAddress()
+      let password = user.password
+      for (let i = 0; i < MAX + 1; i++) {
+        const next = `${user.password}-${i}`
+        const reply = await ctx.client.patch('/users/me', {
+          token: user.token,
+          headers: { 'x-forwarded-for': from },
+          body: { currentPassword: password, password: next },
+        })
+        expect(reply.status).toBe(200)
+        password = next
+      }
+    })
+
     test('the window passing lets the user in again', async () => {
       const user = await ctx.registerUser()
       const from = nextAddress()
