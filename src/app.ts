@@ -32,10 +32,11 @@ export function createServices(config: Config, store: Store) {
   const throttle = new LoginThrottle(store.loginAttempts, {
     maxFailures: config.loginMaxFailures,
     window: config.loginWindow,
+    registerMaxFailures: config.registerMaxFailures,
   })
   return {
     accessTokens,
-    users: new UserService(store.users, store.refreshTokens),
+    users: new UserService(store.users, store.refreshTokens, throttle),
     products: new ProductService(store.products),
     auth: new AuthService(store.users, store.refreshTokens, accessTokens, throttle, config.refreshTokenTtl),
   }
@@ -78,9 +79,9 @@ export function createApp({
     .use(docs((): AnyElysia => app))
     .use(staticFiles())
     .use(healthRoutes(store, probes))
-    .use(registrationRoutes(services.users, config.bodyLimit))
+    .use(registrationRoutes(services.users, config.bodyLimit, config.trustProxy))
     .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
-    .use(userRoutes(services.users, auth, config.bodyLimit))
+    .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
   return app
 }

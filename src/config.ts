@@ -38,6 +38,8 @@ export interface Config {
   loginMaxFailures: number
   /** Seconds. */
   loginWindow: number
+  /** Failed registrations (taken username or email) allowed per client address within `loginWindow`. */
+  registerMaxFailures: number
   /** Take the client address from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean
   admin: { username: string; email: string; password: string } | undefined
@@ -252,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: corsOrigins(env.CORS_ORIGINS ?? corsDefault),
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES || '5', 1, 1000),
     loginWindow: parseDuration('LOGIN_WINDOW', env.LOGIN_WINDOW || '15m'),
+    registerMaxFailures: integer('REGISTER_MAX_FAILURES', env.REGISTER_MAX_FAILURES || '10', 1, 10000),
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
     admin: admin(env),
     logLevel,

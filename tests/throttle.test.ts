@@ -96,6 +96,68 @@ forEachStore(
       expect((await attempt(user.username, user.password, from)).status).toBe(429)
     })
 
+    test(`one account is locked after ${MAX * 4} failures from any mix of addresses`, async () => {
+      const user = await ctx.registerUser()
+      for (let i = 0; i < 4; i++) {
+        const from = nextAddress()
+        for (let j = 0; j < MAX; j++)
+          expect((await attempt(user.username, 'wrong-password', from)).status).toBe(400)
+      }
+      const blocked = await attempt(user.username, user.password, nextAddress())
+      expect(blocked.status).toBe(429)
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+    })
+
+    test('every IPv6 address of one /64 shares the per-address count', async () => {
+      const user = await ctx.registerUser()
+      const net = `2001:db8:${++address}:7`
+      for (let i = 1; i <= MAX; i++)
+        expect((await attempt(user.username, 'wrong-password', `${net}::${i}`)).status).toBe(400)
+      expect((await attempt(user.username, user.password, `${net}:ffff:ffff:ffff:ffff`)).status).toBe(429)
+      // Another /64 is another client.
+      expect((await attempt(user.username, user.password, `2001:db8:${address}:8::1`)).status).toBe(200)
+    })
+
+    test('an IPv4-mapped IPv6 address counts as its IPv4 address', async () => {
+      const user = await ctx.registerUser()
+      const from = nextAddress()
+      for (let i = 0; i < MAX; i++) await attempt(user.username, 'wrong-password', from)
+      expect((await attempt(user.username, user.password, `::ffff:${from}`)).status).toBe(429)
+    })
+
+    test(`wrong currentPassword guesses on PATCH /users/me count as failed logins: 429 after ${MAX}`, async () => {
+      const user = await ctx.registerUser()
+      const from = nextAddress()
+      const change = (currentPassword: string) =>
+        ctx.client.patch('/users/me', {
+          token: user.token,
+          headers: { 'x-forwarded-for': from },
+          body: { currentPassword, password: 'a-brand-new-password' },
+        })
+      for (let i = 0; i < MAX; i++) expect((await change('wrong-password')).status).toBe(403)
+      const blocked = await change(user.password)
+      expect(blocked.status).toBe(429)
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+      // The same counter as the login's: logging in from there is locked too.
+      expect((await attempt(user.username, user.password, from)).status).toBe(429)
+    })
+
+    test('a right currentPassword on PATCH /users/me does not count', async () => {
+      const user = await ctx.registerUser()
+      const from = nextAddress()
+      let password = user.password
+      for (let i = 0; i < MAX + 1; i++) {
+        const next = `${user.password}-${i}`
+        const reply = await ctx.client.patch('/users/me', {
+          token: user.token,
+          headers: { 'x-forwarded-for': from },
+          body: { currentPassword: password, password: next },
+        })
+        expect(reply.status).toBe(200)
+        password = next
+      }
+    })
+
     test('the window passing lets the user in again', async () => {
       const user = await ctx.registerUser()
       const from = nextAddress()

@@ -1,4 +1,3 @@
-import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
 import { HttpError, OAuthError } from '../core/errors'
 import {
@@ -9,6 +8,7 @@ import {
   refuseDeclaredOversize,
   takes,
 } from '../http/body'
+import { clientAddress } from '../http/client-address'
 import { markOAuthRequest } from '../http/oauth'
 import { ProblemSchema } from '../http/problem'
 import { authModels } from './model'
@@ -96,19 +96,6 @@ const tokenResponses = {
   415: ProblemSchema,
   429: ProblemSchema,
 } as const
-
-/**
- * The client address: the socket's peer, or behind a trusted proxy the last `X-Forwarded-For`
- * entry, the one that proxy added (earlier entries are the client's to forge).
- */
-function clientAddress(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')
-    const last = forwarded?.split(',').pop()?.trim()
-    if (last) return last
-  }
-  return server?.requestIP(request)?.address ?? 'unknown'
-}
 
 /** `/auth`: the OAuth2 password grant, refresh-token rotation and logout. */
 export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) => {

@@ -1,18 +1,109 @@
 /**
  * Password hashing with Bun's built-in argon2id. Only the async forms are used: they run on a
  * worker thread, so hashing never blocks other requests.
+ *
+ * Each hash or verify takes a slot of a service-wide limit (`PasswordSlots`): argon2id is meant to
+ * be costly, and without a bound a flood of registrations or password changes would run as many at
+ * once as it sends, starving logins and the event loop (`/health`) of CPU. Verifies (logins) are
+ * served before hashes (registrations, password changes), which leave one slot to them, and what cannot get a slot in time is
+ * refused with 503 and `Retry-After`.
  */
+import { HttpError } from './errors'
 
 const OPTIONS = { algorithm: 'argon2id' } as const
 
-export const hashPassword = (password: string) => Bun.password.hash(password, OPTIONS)
+/** How long a hash or verify may wait for a slot before it is refused (503). */
+export const SLOT_WAIT_MS = 5_000
+/** Waiting hashes and verifies beyond which more are refused at once (503). */
+export const MAX_WAITING = 64
+
+type Kind = 'verify' | 'hash'
+type Waiter = { run: () => void; timer: ReturnType<typeof setTimeout> }
+
+/**
+ * A counting semaphore with two queues and a bounded wait. Verifies (logins) are served first, and
+ * hashes (registrations, password changes) may hold all slots but one, so that a login always
+ * finds a slot free of them.
+ */
+export class PasswordSlots {
+  private readonly busy = { verify: 0, hash: 0 }
+  private readonly queues: Record<Kind, Waiter[]> = { verify: [], hash: [] }
+
+  constructor(
+    readonly size: number,
+    private readonly waitMs = SLOT_WAIT_MS,
+    private readonly maxWaiting = MAX_WAITING,
+  ) {}
+
+  /** Runs `task` in a slot; throws 503 with `Retry-After` when none frees up in time. */
+  async run<T>(kind: Kind, task: () => Promise<T>): Promise<T> {
+    await this.acquire(kind)
+    try {
+      return await task()
+    } finally {
+      this.busy[kind]--
+      this.dispatch()
+    }
+  }
+
+  private free(kind: Kind): boolean {
+    const total = this.busy.verify + this.busy.hash
+    return kind === 'verify'
+      ? total < this.size
+      : total < this.size && this.busy.hash < Math.max(1, this.size - 1)
+  }
+
+  private acquire(kind: Kind): Promise<void> {
+    if (this.queues[kind].length === 0 && this.free(kind)) {
+      this.busy[kind]++
+      return Promise.resolve()
+    }
+    if (this.queues.verify.length + this.queues.hash.length >= this.maxWaiting) {
+      return Promise.reject(overloaded())
+    }
+    return new Promise((resolve, reject) => {
+      const queue = this.queues[kind]
+      const waiter: Waiter = {
+        run: resolve,
+        timer: setTimeout(() => {
+          queue.splice(queue.indexOf(waiter), 1)
+          reject(overloaded())
+        }, this.waitMs),
+      }
+      queue.push(waiter)
+    })
+  }
+
+  /** Hands free slots to waiters, verifies first. */
+  private dispatch(): void {
+    for (const kind of ['verify', 'hash'] as const) {
+      const queue = this.queues[kind]
+      while (queue.length > 0 && this.free(kind)) {
+        const next = queue.shift() as Waiter
+        clearTimeout(next.timer)
+        this.busy[kind]++
+        next.run()
+      }
+    }
+  }
+}
+
+const overloaded = () =>
+  new HttpError(503, 'the service is busy checking passwords; retry shortly', { 'retry-after': '1' })
+
+/** One slot per CPU: argon2id runs on Bun's worker threads, so more would only queue in the OS. */
+const slots = new PasswordSlots(Math.max(1, navigator.hardwareConcurrency || 1))
+
+export const hashPassword = (password: string) =>
+  slots.run('hash', () => Bun.password.hash(password, OPTIONS))
 
 /** A hash of a random password, made once, for unknown users (see `verifyPassword`). */
 let dummyHash: Promise<string> | undefined
 
 /** Makes the dummy hash now, at start, so that the first unknown user costs no more than the rest. */
 export function prepareDummyHash(): Promise<string> {
-  dummyHash ??= hashPassword(crypto.randomUUID())
+  // Not through the slots: it is made once, and must not fail with 503.
+  dummyHash ??= Bun.password.hash(crypto.randomUUID(), OPTIONS)
   return dummyHash
 }
 
@@ -22,8 +113,9 @@ export function prepareDummyHash(): Promise<string> {
  */
 export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
   if (hash === undefined) {
-    await Bun.password.verify(password, await prepareDummyHash())
+    const dummy = await prepareDummyHash()
+    await slots.run('verify', () => Bun.password.verify(password, dummy))
     return false
   }
-  return Bun.password.verify(password, hash)
+  return slots.run('verify', () => Bun.password.verify(password, hash))
 }

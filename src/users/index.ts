@@ -1,6 +1,7 @@
 import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
+import { clientAddress } from '../http/client-address'
 import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
 import { publicUser, type UserChangesInput, UserListQuery, userModels } from './model'
@@ -23,28 +24,34 @@ interface ChangeContext {
 }
 
 /** `POST /auth/register`: anyone may create an account with role `user`. */
-export const registrationRoutes = (users: UserService, bodyLimit: number) =>
+export const registrationRoutes = (users: UserService, bodyLimit: number, trustProxy: boolean) =>
   new Elysia({ prefix: '/auth', tags: ['auth'] }).model(userModels).post(
     '/register',
-    async ({ body, set }) => {
-      const user = await users.create(body)
+    async ({ body, set, request, server }) => {
+      const user = await users.register(body, clientAddress(request, server, trustProxy))
       markCreated(set, `/users/${user.id}`, user.version)
       return publicUser(user)
     },
     {
       parse: parseJson(Math.min(USER_BODY_LIMIT, bodyLimit)),
       body: 'Register',
-      response: { 201: 'User', ...problems(409, 415, 422) },
+      response: { 201: 'User', ...problems(409, 415, 422, 429, 503) },
       detail: {
         summary: 'Create an account',
         operationId: 'register',
-        description: 'Creates a user with role `user`.',
+        description:
+          'Creates a user with role `user`. A taken username or email is a 409 naming the field, and counts as a failed registration: after `REGISTER_MAX_FAILURES` of them from one address within `LOGIN_WINDOW`, 429 with `Retry-After`.',
       },
     },
   )
 
 /** `/users`: self-service under `/users/me`, everything else for admins. */
-export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugin>, bodyLimit: number) => {
+export const userRoutes = (
+  users: UserService,
+  auth: ReturnType<typeof authPlugin>,
+  bodyLimit: number,
+  trustProxy: boolean,
+) => {
   const parse = parseJson(Math.min(USER_BODY_LIMIT, bodyLimit))
   /** `PUT` and `PATCH /users/{id}` differ only in the body they take. */
   const change = async ({ params, body, headers, set }: ChangeContext) => {
@@ -70,8 +77,13 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
     )
     .patch(
       '/me',
-      async ({ user, body, headers, set }) => {
-        const updated = await users.updateSelf(user, body, requiredVersion(headers['if-match']))
+      async ({ user, body, headers, set, request, server }) => {
+        const updated = await users.updateSelf(
+          user,
+          body,
+          requiredVersion(headers['if-match']),
+          clientAddress(request, server, trustProxy),
+        )
         set.headers.etag = etagOf(updated.version)
         return publicUser(updated)
       },
@@ -80,12 +92,12 @@ export const userRoutes = (users: UserService, auth: ReturnType<typeof authPlugi
         parse,
         headers: ifMatchHeaders,
         body: 'PatchMe',
-        response: { 200: 'User', ...problems(401, 403, 409, 412, 415, 422) },
+        response: { 200: 'User', ...problems(401, 403, 409, 412, 415, 422, 429, 503) },
         detail: {
           summary: 'Change your own account',
           operationId: 'updateMe',
           description:
-            'Changes `fullName` and `email`; a new `password` needs `currentPassword` and signs out every session (all refresh tokens are revoked).',
+            'Changes `fullName` and `email`; a new `password` needs `currentPassword` and signs out every session (all refresh tokens are revoked). A wrong `currentPassword` counts as a failed login of the account (429 with `Retry-After` past the login limits).',
         },
       },
     )

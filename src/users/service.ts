@@ -35,6 +35,22 @@ class SerialQueue {
   }
 }
 
+/** An attempt under way in `PasswordThrottle`; it counts as failed unless told otherwise. */
+export interface ThrottledAttempt {
+  succeeded(): Promise<void>
+}
+
+/**
+ * The login throttle as this feature uses it (`auth/throttle.ts`, handed over by `app.ts`, since a
+ * feature does not import another): both throw 429 with `Retry-After` when over a limit.
+ */
+export interface PasswordThrottle {
+  /** A password check on `account` (`user:<id>`, the login's own key) from `address`. */
+  begin(account: string, address: string): Promise<ThrottledAttempt>
+  /** A registration from `address`. */
+  beginRegistration(address: string): Promise<ThrottledAttempt>
+}
+
 /** Accounts: creation, reads, admin changes and self-service, with the last-admin rule. */
 export class UserService {
   /** Serializes the last-admin check with its write; see `keepOneAdmin`. */
@@ -43,10 +59,25 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
+    private readonly throttle: PasswordThrottle,
   ) {}
+
+  /**
+   * `POST /auth/register` from `address`: throttled per address, where a taken username or email
+   * counts as a failure (docs/api.md, Register), so that the 409 cannot be used to test names in bulk.
+   */
+  async register(input: NewUserInput, address: string): Promise<UserRecord> {
+    const attempt = await this.throttle.beginRegistration(address)
+    const user = await this.create(input)
+    await attempt.succeeded()
+    return user
+  }
 
   async create(input: NewUserInput): Promise<UserRecord> {
     const { password, ...rest } = normalize(input)
+    // A cheap look-up before the costly hash, so that taken names cost no CPU. The unique indexes
+    // still decide between registrations that pass this at the same moment.
+    await this.refuseTaken(rest.username, rest.email)
     const user: NewUser = {
       username: rest.username,
       email: rest.email,
@@ -112,7 +143,9 @@ export class UserService {
   async updateSelf(
     actor: UserRecord,
     input: SelfChangesInput,
-    expectedVersion?: number,
+    expectedVersion: number | undefined,
+    /** The client address, for the throttle. */
+    address: string,
   ): Promise<UserRecord> {
     const { currentPassword, password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
@@ -122,10 +155,14 @@ export class UserService {
           { pointer: '/currentPassword', detail: 'required together with password' },
         ])
       }
+      // Wrong guesses count with failed logins of the account (429 past the limit), so that a
+      // stolen access token is no unthrottled password oracle.
+      const attempt = await this.throttle.begin(`user:${actor.id}`, address)
       // The caller as the auth plugin loaded it for this very request.
       if (!(await verifyPassword(currentPassword, actor.passwordHash))) {
         throw new HttpError(403, 'currentPassword is wrong')
       }
+      await attempt.succeeded()
       changes.passwordHash = await hashPassword(password)
     }
     const updated = await this.users.update(actor.id, changes, expectedVersion)
@@ -152,6 +189,12 @@ export class UserService {
       if (error instanceof ConflictError) return null
       throw error
     }
+  }
+
+  /** Throws the store's `ConflictError` (409 naming the field) when the username or email is taken. */
+  private async refuseTaken(username: string, email: string): Promise<void> {
+    if (await this.users.findByLogin(username.toLowerCase())) throw new ConflictError('username')
+    if (await this.users.findByLogin(email.toLowerCase())) throw new ConflictError('email')
   }
 
   /**

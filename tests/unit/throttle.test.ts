@@ -1,6 +1,6 @@
 /** `LoginThrottle`: the arithmetic of docs/api.md (Authentication, Login throttling), on an in-memory repository and a clock set by the test. */
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { LoginThrottle } from '../../src/auth/throttle'
+import { addressGroup, LoginThrottle } from '../../src/auth/throttle'
 import { expectHttpError } from '../support/assertions'
 import { FakeLoginAttemptRepository } from '../support/fakes'
 
@@ -81,10 +81,85 @@ describe('LoginThrottle.begin', () => {
     await t.begin('account', ADDRESS)
   })
 
-  test('an attempt is recorded as a failure under the account and the address until told otherwise', async () => {
+  test('an attempt is recorded as a failure under the account and address, the address and the account until told otherwise', async () => {
     const { attempts, throttle: t } = throttle(3, 60)
     await t.begin('account', ADDRESS)
-    expect(attempts.records).toHaveLength(2)
-    expect(attempts.records.map((r) => r.expiresAt.getTime())).toEqual([START + 60_000, START + 60_000])
+    expect(attempts.records.map((r) => r.key)).toEqual([
+      `account|${ADDRESS}`,
+      `address:${ADDRESS}`,
+      'account:account',
+    ])
+    expect(attempts.records.map((r) => r.expiresAt.getTime())).toEqual(Array(3).fill(START + 60_000))
+  })
+
+  test('one account is refused after 4 × maxFailures failures from any number of addresses', async () => {
+    const { throttle: t } = throttle(2, 60)
+    for (let i = 0; i < 8; i++) {
+      at(i)
+      await t.begin('account', `198.51.100.${i}`)
+    }
+    at(10)
+    const refused = await expectHttpError(t.begin('account', '192.0.2.99'), 429)
+    // Counted from the account's oldest failure, at 0 s: the lock ends with the window.
+    expect(refused.headers['retry-after']).toBe('50')
+    // Other accounts from those addresses are not touched by it.
+    await t.begin('another account', '192.0.2.99')
+    at(60)
+    await t.begin('account', '192.0.2.99')
+  })
+
+  test('every IPv6 address of one /64 shares a counter; another /64 does not', async () => {
+    const { throttle: t } = throttle(2, 60)
+    await t.begin('account', '2001:db8:0:1::1')
+    await t.begin('account', '2001:db8:0:1:ffff:ffff:ffff:ffff')
+    await expectHttpError(t.begin('account', '2001:db8:0:1:abcd::7'), 429)
+    await t.begin('account', '2001:db8:0:2::1')
+  })
+
+  test('an IPv4-mapped IPv6 address counts as its IPv4 address', async () => {
+    const { throttle: t } = throttle(1, 60)
+    await t.begin('account', '203.0.113.7')
+    await expectHttpError(t.begin('account', '::ffff:203.0.113.7'), 429)
+  })
+})
+
+describe('addressGroup', () => {
+  test.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::FFFF:cb00:7107', '203.0.113.7'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0DB8:0000:0001:aaaa:bbbb:cccc:dddd', '2001:db8:0:1::/64'],
+    ['[2001:db8:0:1::5]', '2001:db8:0:1::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['unknown', 'unknown'],
+    ['1:2:3', '1:2:3'],
+  ])('%s → %s', (address, group) => {
+    expect(addressGroup(address)).toBe(group)
+  })
+})
+
+describe('LoginThrottle.beginRegistration', () => {
+  test('registerMaxFailures failed registrations pass per address group; the next gets 429', async () => {
+    at(0)
+    const t = new LoginThrottle(new FakeLoginAttemptRepository(), {
+      maxFailures: 5,
+      window: 60,
+      registerMaxFailures: 2,
+    })
+    await t.beginRegistration('2001:db8:0:1::1')
+    await t.beginRegistration('2001:db8:0:1::2')
+    const refused = await expectHttpError(t.beginRegistration('2001:db8:0:1::3'), 429)
+    expect(refused.headers['retry-after']).toBe('60')
+    await t.beginRegistration('203.0.113.1')
+  })
+
+  test('a successful registration is forgotten', async () => {
+    at(0)
+    const attempts = new FakeLoginAttemptRepository()
+    const t = new LoginThrottle(attempts, { maxFailures: 5, window: 60, registerMaxFailures: 1 })
+    for (let i = 0; i < 3; i++) await (await t.beginRegistration(ADDRESS)).succeeded()
+    expect(attempts.records).toEqual([])
   })
 })

@@ -1,14 +1,24 @@
 /** `UserService`: the last enabled admin rule (docs/api.md: Users), against in-memory repositories. */
 import { describe, expect, test } from 'bun:test'
+import { LoginThrottle } from '../../src/auth/throttle'
 import type { UserRecord } from '../../src/store/types'
 import { UserService } from '../../src/users/service'
 import { expectHttpError } from '../support/assertions'
-import { FakeRefreshTokenRepository, FakeUserRepository, newId } from '../support/fakes'
+import {
+  FakeLoginAttemptRepository,
+  FakeRefreshTokenRepository,
+  FakeUserRepository,
+  newId,
+} from '../support/fakes'
 
 /** A service on empty fakes, with one enabled admin, `admin`, the only one. */
 function lastAdmin() {
   const users = new FakeUserRepository()
-  const service = new UserService(users, new FakeRefreshTokenRepository())
+  const service = new UserService(
+    users,
+    new FakeRefreshTokenRepository(),
+    new LoginThrottle(new FakeLoginAttemptRepository(), { maxFailures: 5, window: 900 }),
+  )
   const admin = users.seed({ role: 'admin' })
   return { users, service, admin, stored: (user: UserRecord) => users.records.get(user.id) }
 }

@@ -3,6 +3,7 @@
  * MongoDB error classes or codes.
  */
 import {
+  MongoBulkWriteError,
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
@@ -48,6 +49,14 @@ export function isUnavailable(error: unknown): boolean {
     return true
   }
   if (UNAVAILABLE_NAMES.has(error.name)) return true
+  // `insertMany` wraps a driver failure (a lost connection, no server) in a MongoBulkWriteError
+  // with neither write errors nor a server code, and drops the original error's class.
+  if (
+    error instanceof MongoBulkWriteError &&
+    error.result.getWriteErrorCount() === 0 &&
+    error.code === undefined
+  )
+    return true
   if (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code)) return true
   return error.hasErrorLabel('SystemOverloadedError')
 }
