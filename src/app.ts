@@ -5,7 +5,8 @@ import { AuthService } from './auth/service'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
-import type { Logger } from './core/log'
+import { createLogger, type Logger } from './core/log'
+import { SecurityEvents } from './core/security-events'
 import { drainGuard, healthRoutes, Probes } from './health'
 import { bodyLimit } from './http/body-limit'
 import { cors } from './http/cors'
@@ -21,8 +22,9 @@ import type { Store } from './store/types'
 import { registrationRoutes, userRoutes } from './users'
 import { UserService } from './users/service'
 
-/** The services behind the routes, built once per app. */
-export function createServices(config: Config, store: Store) {
+/** The services behind the routes, built once per app; `logger` takes their security events. */
+export function createServices(config: Config, store: Store, logger: Logger = createLogger('silent')) {
+  const events = new SecurityEvents(logger)
   const accessTokens = new AccessTokens({
     secret: config.jwtSecret,
     issuer: config.jwtIssuer,
@@ -36,9 +38,16 @@ export function createServices(config: Config, store: Store) {
   })
   return {
     accessTokens,
-    users: new UserService(store.users, store.refreshTokens, throttle),
+    users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
-    auth: new AuthService(store.users, store.refreshTokens, accessTokens, throttle, config.refreshTokenTtl),
+    auth: new AuthService(
+      store.users,
+      store.refreshTokens,
+      accessTokens,
+      throttle,
+      config.refreshTokenTtl,
+      events,
+    ),
   }
 }
 
@@ -48,7 +57,7 @@ export interface AppDeps {
   config: Config
   store: Store
   logger: Logger
-  /** Built from `config` and `store` when not given. */
+  /** Built from `config`, `store` and `logger` when not given. */
   services?: Services
   /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
   probes?: Probes
@@ -59,7 +68,7 @@ export function createApp({
   config,
   store,
   logger,
-  services = createServices(config, store),
+  services = createServices(config, store, logger),
   probes = new Probes(),
 }: AppDeps) {
   const auth = authPlugin(services.accessTokens, store.users)

@@ -28,7 +28,7 @@ async function main() {
     logger.flush()
     process.exit(1)
   }
-  const services = createServices(config, store)
+  const services = createServices(config, store, logger)
   const probes = new Probes()
   const app = createApp({ config, store, logger, services, probes })
   await prepareDummyHash()

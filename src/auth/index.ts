@@ -11,6 +11,7 @@ import {
 import { clientAddress } from '../http/client-address'
 import { markOAuthRequest } from '../http/oauth'
 import { ProblemSchema } from '../http/problem'
+import { requestIdOf } from '../http/request-log'
 import { authModels } from './model'
 import type { AuthService } from './service'
 
@@ -108,7 +109,10 @@ export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) =
         if (body.grant_type === undefined && !JSON_TYPE.test(request.headers.get('content-type') ?? '')) {
           throw new OAuthError('invalid_request', 'grant_type=password is required')
         }
-        return auth.login(body.username, body.password, clientAddress(request, server, trustProxy))
+        return auth.login(body.username, body.password, {
+          reqId: requestIdOf(request),
+          address: clientAddress(request, server, trustProxy),
+        })
       },
       {
         ...tokenRequest('password', parse),
@@ -122,17 +126,25 @@ export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) =
         },
       },
     )
-    .post('/refresh', ({ body }) => auth.refresh(body.refresh_token), {
-      ...tokenRequest('refresh_token', parse),
-      body: 'RefreshForm',
-      response: tokenResponses,
-      detail: {
-        summary: 'Exchange a refresh token for a new pair',
-        operationId: 'refresh',
-        description:
-          'Rotation: the presented token dies. Presenting a token that was already rotated revokes every token of its session.',
+    .post(
+      '/refresh',
+      ({ body, request, server }) =>
+        auth.refresh(body.refresh_token, {
+          reqId: requestIdOf(request),
+          address: clientAddress(request, server, trustProxy),
+        }),
+      {
+        ...tokenRequest('refresh_token', parse),
+        body: 'RefreshForm',
+        response: tokenResponses,
+        detail: {
+          summary: 'Exchange a refresh token for a new pair',
+          operationId: 'refresh',
+          description:
+            'Rotation: the presented token dies. Presenting a token that was already rotated revokes every token of its session.',
+        },
       },
-    })
+    )
     .post(
       '/logout',
       async ({ body, set }) => {

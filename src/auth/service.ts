@@ -1,5 +1,6 @@
 import { OAuthError } from '../core/errors'
 import { verifyPassword } from '../core/passwords'
+import { type RequestContext, SecurityEvents } from '../core/security-events'
 import type { RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
 import type { LoginThrottle } from './throttle'
 import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens'
@@ -24,18 +25,40 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     /** Seconds. */
     private readonly refreshTtl: number,
+    private readonly events: SecurityEvents = SecurityEvents.none,
   ) {}
 
-  /** The password grant. `login` is a username or an email; `address` the client's. */
-  async login(login: string, password: string, address: string): Promise<TokenPair> {
+  /** The password grant. `login` is a username or an email; `context.address` the client's. */
+  async login(
+    login: string,
+    password: string,
+    context: RequestContext & { address: string },
+  ): Promise<TokenPair> {
     const name = login.trim().toLowerCase()
     const user = await this.users.findByLogin(name)
+    const { reqId, address } = context
+    const accountId = user?.id
     // One counter per account, whichever of its names is typed; unknown names count by name.
-    const attempt = await this.throttle.begin(user ? `user:${user.id}` : `name:${name}`, address)
+    const attempt = await this.events.throttled(
+      () => this.throttle.begin(user ? `user:${user.id}` : `name:${name}`, address),
+      { event: 'login_throttled', reqId, address, accountId },
+    )
     // Unknown users are verified against a dummy hash: same time, same answer as a wrong password.
-    if (!(await verifyPassword(password, user?.passwordHash)) || !user) throw invalidGrant(BAD_CREDENTIALS)
+    if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
+      this.events.record({
+        event: 'login_failed',
+        reqId,
+        address,
+        accountId,
+        outcome: user ? 'wrong_password' : 'unknown_account',
+      })
+      throw invalidGrant(BAD_CREDENTIALS)
+    }
     await attempt.succeeded()
-    if (user.disabled) throw invalidGrant('the account is disabled')
+    if (user.disabled) {
+      this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'account_disabled' })
+      throw invalidGrant('the account is disabled')
+    }
     return this.issue(user, crypto.randomUUID())
   }
 
@@ -43,12 +66,19 @@ export class AuthService {
    * Exchanges a refresh token for a new pair; the old one dies. A token presented again after it
    * was rotated means it leaked: the whole chain is revoked.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, context: RequestContext = {}): Promise<TokenPair> {
     const now = new Date()
     const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
     if (result.outcome === 'invalid') throw invalidGrant('the refresh token is invalid, expired or revoked')
     if (result.outcome === 'reused') {
       await this.refreshTokens.revokeChain(result.token.chainId, now)
+      this.events.record({
+        event: 'refresh_reused',
+        reqId: context.reqId,
+        address: context.address,
+        accountId: result.token.userId,
+        outcome: 'session_revoked',
+      })
       throw invalidGrant('the refresh token was already used; its session has been revoked')
     }
     const user = await this.users.findById(result.token.userId)

@@ -1,8 +1,10 @@
+import type { Server } from 'bun'
 import { type Context, Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { parseJson } from '../http/body'
 import { clientAddress } from '../http/client-address'
 import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
+import { requestIdOf } from '../http/request-log'
 import { IdParams, ifMatchHeaders, ifNoneMatchHeaders, parseSort, problems } from '../http/schemas'
 import { publicUser, type UserChangesInput, UserListQuery, userModels } from './model'
 import type { UserService } from './service'
@@ -17,6 +19,9 @@ const mine = { 304: t.Void(), ...problems(401, 403, 404) }
 export const USER_BODY_LIMIT = 8 * 1024
 
 interface ChangeContext {
+  user: { id: string }
+  request: Request
+  server: Server<unknown> | null
   params: { id: string }
   body: UserChangesInput
   headers: { 'if-match'?: string }
@@ -28,7 +33,10 @@ export const registrationRoutes = (users: UserService, bodyLimit: number, trustP
   new Elysia({ prefix: '/auth', tags: ['auth'] }).model(userModels).post(
     '/register',
     async ({ body, set, request, server }) => {
-      const user = await users.register(body, clientAddress(request, server, trustProxy))
+      const user = await users.register(body, {
+        reqId: requestIdOf(request),
+        address: clientAddress(request, server, trustProxy),
+      })
       markCreated(set, `/users/${user.id}`, user.version)
       return publicUser(user)
     },
@@ -53,9 +61,20 @@ export const userRoutes = (
   trustProxy: boolean,
 ) => {
   const parse = parseJson(Math.min(USER_BODY_LIMIT, bodyLimit))
+  /** Who asks, for the security events (docs/api.md, Operation). */
+  const contextOf = (request: Request, server: Server<unknown> | null, actorId?: string) => ({
+    reqId: requestIdOf(request),
+    address: clientAddress(request, server, trustProxy),
+    actorId,
+  })
   /** `PUT` and `PATCH /users/{id}` differ only in the body they take. */
-  const change = async ({ params, body, headers, set }: ChangeContext) => {
-    const updated = await users.update(params.id, body, requiredVersion(headers['if-match']))
+  const change = async ({ user, request, server, params, body, headers, set }: ChangeContext) => {
+    const updated = await users.update(
+      params.id,
+      body,
+      requiredVersion(headers['if-match']),
+      contextOf(request, server, user.id),
+    )
     set.headers.etag = etagOf(updated.version)
     return publicUser(updated)
   }
@@ -82,7 +101,7 @@ export const userRoutes = (
           user,
           body,
           requiredVersion(headers['if-match']),
-          clientAddress(request, server, trustProxy),
+          contextOf(request, server),
         )
         set.headers.etag = etagOf(updated.version)
         return publicUser(updated)
@@ -172,8 +191,12 @@ export const userRoutes = (
     })
     .delete(
       '/:id',
-      async ({ params, headers, set }) => {
-        await users.delete(params.id, requiredVersion(headers['if-match']))
+      async ({ user, request, server, params, headers, set }) => {
+        await users.delete(
+          params.id,
+          requiredVersion(headers['if-match']),
+          contextOf(request, server, user.id),
+        )
         set.status = 204
       },
       {

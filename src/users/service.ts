@@ -1,6 +1,7 @@
 import type { UserSortField } from '../core/domain'
 import { conflict, forbidden, HttpError, notFound } from '../core/errors'
 import { hashPassword, verifyPassword } from '../core/passwords'
+import { type RequestContext, SecurityEvents } from '../core/security-events'
 import { ConflictError } from '../store/errors'
 import type {
   NewUser,
@@ -60,14 +61,20 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly throttle: PasswordThrottle,
+    private readonly events: SecurityEvents = SecurityEvents.none,
   ) {}
 
   /**
    * `POST /auth/register` from `address`: throttled per address, where a taken username or email
    * counts as a failure (docs/api.md, Register), so that the 409 cannot be used to test names in bulk.
    */
-  async register(input: NewUserInput, address: string): Promise<UserRecord> {
-    const attempt = await this.throttle.beginRegistration(address)
+  async register(input: NewUserInput, context: RequestContext & { address: string }): Promise<UserRecord> {
+    const { reqId, address } = context
+    const attempt = await this.events.throttled(() => this.throttle.beginRegistration(address), {
+      event: 'registration_throttled',
+      reqId,
+      address,
+    })
     const user = await this.create(input)
     await attempt.succeeded()
     return user
@@ -103,8 +110,13 @@ export class UserService {
     return this.users.list(filter, sort, page)
   }
 
-  /** An admin's change to any user (`PUT` and `PATCH /users/{id}`). */
-  async update(id: string, input: UserChangesInput, expectedVersion?: number): Promise<UserRecord> {
+  /** An admin's change to any user (`PUT` and `PATCH /users/{id}`); `context.actorId` is the admin. */
+  async update(
+    id: string,
+    input: UserChangesInput,
+    expectedVersion?: number,
+    context: RequestContext = {},
+  ): Promise<UserRecord> {
     const { password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) changes.passwordHash = await hashPassword(password)
@@ -113,23 +125,32 @@ export class UserService {
       if (!updated) throw notFound('user')
       return updated
     }
+    // What the user was, to tell which security events the change makes; read only when the
+    // change touches the email (role and disabled read it below anyway).
+    let before: UserRecord | null = null
     // Only a change of role or disabled can remove an admin: only those read the user first, and
     // wait in line so that the check and the write go together.
     const updated =
       changes.role === undefined && changes.disabled === undefined
-        ? await write()
+        ? await (async () => {
+            if (changes.email !== undefined) before = await this.users.findById(id)
+            return write()
+          })()
         : await this.adminChanges.run(async () => {
             const current = await this.users.findById(id)
             if (!current) throw notFound('user')
+            before = current
             if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes }))
               await this.keepOneAdmin()
             return write()
           })
     if (password !== undefined || changes.disabled) await this.refreshTokens.revokeAllForUser(id, new Date())
+    this.recordChanges(before, updated, password !== undefined, context)
     return updated
   }
 
-  async delete(id: string, expectedVersion?: number): Promise<void> {
+  /** `context.actorId` is the admin. */
+  async delete(id: string, expectedVersion?: number, context: RequestContext = {}): Promise<void> {
     await this.adminChanges.run(async () => {
       const current = await this.users.findById(id)
       if (!current) throw notFound('user')
@@ -137,6 +158,7 @@ export class UserService {
       if (!(await this.users.delete(id, expectedVersion))) throw notFound('user')
     })
     await this.refreshTokens.revokeAllForUser(id, new Date())
+    this.events.record({ event: 'account_deleted', ...context, accountId: id, outcome: 'success' })
   }
 
   /** Self-service change (`PATCH /users/me`); a new password needs the current one. */
@@ -144,9 +166,11 @@ export class UserService {
     actor: UserRecord,
     input: SelfChangesInput,
     expectedVersion: number | undefined,
-    /** The client address, for the throttle. */
-    address: string,
+    /** The request id and the client address (for the throttle). */
+    context: RequestContext & { address: string },
   ): Promise<UserRecord> {
+    const { reqId, address } = context
+    const who = { reqId, address, accountId: actor.id, actorId: actor.id }
     const { currentPassword, password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) {
@@ -157,9 +181,13 @@ export class UserService {
       }
       // Wrong guesses count with failed logins of the account (429 past the limit), so that a
       // stolen access token is no unthrottled password oracle.
-      const attempt = await this.throttle.begin(`user:${actor.id}`, address)
+      const attempt = await this.events.throttled(() => this.throttle.begin(`user:${actor.id}`, address), {
+        event: 'password_change_throttled',
+        ...who,
+      })
       // The caller as the auth plugin loaded it for this very request.
       if (!(await verifyPassword(currentPassword, actor.passwordHash))) {
+        this.events.record({ event: 'password_change_failed', ...who, outcome: 'wrong_current_password' })
         throw new HttpError(403, 'currentPassword is wrong')
       }
       await attempt.succeeded()
@@ -168,7 +196,24 @@ export class UserService {
     const updated = await this.users.update(actor.id, changes, expectedVersion)
     if (!updated) throw notFound('user')
     if (password !== undefined) await this.refreshTokens.revokeAllForUser(actor.id, new Date())
+    this.recordChanges(actor, updated, password !== undefined, { ...context, actorId: actor.id })
     return updated
+  }
+
+  /** The security events of a change from `before` (when it was read) to `after`. */
+  private recordChanges(
+    before: UserRecord | null,
+    after: UserRecord,
+    passwordChanged: boolean,
+    context: RequestContext,
+  ): void {
+    const event = { ...context, accountId: after.id, outcome: 'success' }
+    if (passwordChanged) this.events.record({ event: 'password_changed', ...event })
+    if (!before) return
+    if (before.email !== after.email) this.events.record({ event: 'email_changed', ...event })
+    if (before.role !== after.role) this.events.record({ event: 'role_changed', ...event, role: after.role })
+    if (before.disabled !== after.disabled)
+      this.events.record({ event: after.disabled ? 'account_disabled' : 'account_enabled', ...event })
   }
 
   /**

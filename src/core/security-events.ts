@@ -1,0 +1,76 @@
+import type { Logger } from './log'
+
+/** What happened (docs/api.md, Operation: Security events). */
+export type SecurityEventName =
+  | 'login_failed'
+  | 'login_throttled'
+  | 'registration_throttled'
+  | 'refresh_reused'
+  | 'password_change_failed'
+  | 'password_change_throttled'
+  | 'password_changed'
+  | 'email_changed'
+  | 'role_changed'
+  | 'account_disabled'
+  | 'account_enabled'
+  | 'account_deleted'
+
+/** Attacks and refusals are `warn`; changes that succeeded are `info`. */
+const WARNINGS: ReadonlySet<SecurityEventName> = new Set([
+  'login_failed',
+  'login_throttled',
+  'registration_throttled',
+  'refresh_reused',
+  'password_change_failed',
+  'password_change_throttled',
+])
+
+/** Where a request came from, as the routes hand it to a service. */
+export interface RequestContext {
+  /** The request's `X-Request-Id`. */
+  reqId?: string
+  /** The client address. */
+  address?: string
+  /** The id of the account that made the request, when one is logged in. */
+  actorId?: string
+}
+
+/**
+ * One security event. Never put a password, a token or a hash in it: every field is written to
+ * the log as it is.
+ */
+export interface SecurityEvent extends RequestContext {
+  event: SecurityEventName
+  /** The account the event is about. */
+  accountId?: string
+  /** How it ended, such as `wrong_password`, `refused` or `success`. */
+  outcome: string
+  /** The new role, for `role_changed`. */
+  role?: string
+}
+
+/** Writes security events as log lines with `msg: "security"`, for an operator to alert on. */
+export class SecurityEvents {
+  /** Records nothing (for services built without a logger). */
+  static readonly none = new SecurityEvents(null)
+
+  constructor(private readonly logger: Logger | null) {}
+
+  record(event: SecurityEvent): void {
+    this.logger?.line(WARNINGS.has(event.event) ? 'warn' : 'info', { msg: 'security', ...event })
+  }
+
+  /**
+   * Runs `start` (a throttle's `begin`) and records `event` when it refuses with 429, before
+   * passing the refusal on.
+   */
+  async throttled<T>(start: () => Promise<T>, event: Omit<SecurityEvent, 'outcome'>): Promise<T> {
+    try {
+      return await start()
+    } catch (error) {
+      if ((error as { status?: unknown } | null)?.status === 429)
+        this.record({ ...event, outcome: 'refused' })
+      throw error
+    }
+  }
+}
