@@ -1,6 +1,6 @@
 import { type App, createApp, createServices, type Services } from '../../src/app'
 import { type Config, loadConfig } from '../../src/config'
-import { createLogger } from '../../src/core/log'
+import { createLogger, type Logger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
 import { unique } from './unique'
 
@@ -60,11 +60,15 @@ export class Client {
   delete = (path: string, options?: RequestOptions) => this.request('DELETE', path, options)
 }
 
-/** An app on `store` with test configuration, and a client for it. */
-export function testApp(store: Store, env: Record<string, string> = {}) {
+/** An app on `store` with test configuration, and a client for it; `logger` is silent unless given. */
+export function testApp(
+  store: Store,
+  env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
+) {
   const config = testConfig(env)
-  const services = createServices(config, store)
-  const app = createApp({ config, store, logger: createLogger('silent'), services })
+  const services = createServices(config, store, logger)
+  const app = createApp({ config, store, logger, services })
   return { app, config, services, client: new Client(app, services) }
 }
 

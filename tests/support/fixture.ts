@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'bun:test'
 import type { App, Services } from '../../src/app'
 import type { Config } from '../../src/config'
 import type { Role } from '../../src/core/domain'
+import type { Logger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
 import type { User } from '../../src/users/model'
 import { type Account, type Client, createAdmin, type newAccount, registerUser, testApp } from './app'
@@ -67,6 +68,8 @@ export interface FixtureOptions<A extends Accounts> {
   accounts?: A
   /** `suite` (the default): one store serves every test; `test`: a fresh store for each test. */
   per?: Per
+  /** The app's logger (access log, security events); silent when not given. */
+  logger?: Logger
 }
 
 /** Registers `setUp` and `tearDown` around every test (`per: 'test'`) or around them all. */
@@ -128,7 +131,7 @@ export function useFixture<const A extends Accounts = Record<never, Role>>(
   around(
     options.per,
     async () => {
-      const made = testApp(base.store, options.env)
+      const made = testApp(base.store, options.env, options.logger)
       const accounts = await Promise.all(
         roles.map(async ([name, role]) => {
           const account = role === 'admin' ? await createAdmin(made.client) : await registerUser(made.client)
