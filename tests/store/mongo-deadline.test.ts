@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { StoreUnavailableError } from '../../src/store/errors'
 import { bounded, DeadlineExceededError, within } from '../../src/store/mongo/deadline'
 import type { Store } from '../../src/store/types'
-import { rejectionOf } from '../support/assertions'
+import { eventually, rejectionOf } from '../support/assertions'
 import { StallProxy } from '../support/stall-proxy'
 import { freshMongoStore, mongoUri } from '../support/stores'
 import { newProduct, newUser } from './contract/fixtures'
@@ -83,16 +83,3 @@ describe('mongodb store, server that stops answering', () => {
     expect(await eventually(() => store.users.findById(owner.id))).toEqual(owner)
   })
 })
-
-/** Retries `attempt` until it resolves, for up to five seconds. */
-async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 5_000
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await Bun.sleep(100)
-    }
-  }
-}

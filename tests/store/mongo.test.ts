@@ -5,7 +5,7 @@ import { type CompatMode, createMongoStore, type ServerCompat } from '../../src/
 import { chooseServer } from '../../src/store/mongo/compat'
 import { MongoDBCompat } from '../../src/store/mongo/compat/mongodb'
 import type { Store } from '../../src/store/types'
-import { rejectionOf } from '../support/assertions'
+import { eventually, rejectionOf } from '../support/assertions'
 import { freshDatabaseName, freshMongoStore, freshStore, mongoUri } from '../support/stores'
 import { TcpProxy } from '../support/tcp-proxy'
 import { describeStoreContract } from './contract'
@@ -245,16 +245,3 @@ describe('mongodb store, server unreachable', () => {
     }
   })
 })
-
-/** Retries `attempt` until it resolves, for up to five seconds. */
-async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 5_000
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await Bun.sleep(100)
-    }
-  }
-}

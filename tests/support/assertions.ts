@@ -62,3 +62,16 @@ export async function expectHttpError(promise: Promise<unknown>, status: number)
   expect((error as HttpError).status).toBe(status)
   return error as HttpError
 }
+
+/** Retries `attempt` until it resolves, for up to five seconds. */
+export async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 5_000
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await Bun.sleep(100)
+    }
+  }
+}
