@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Store } from '../src/store/types'
 import { type Client, testApp } from './support/app'
-import { StallProxy } from './support/stall-proxy'
 import { freshMongoStore, mongoUri } from './support/stores'
 import { TcpProxy } from './support/tcp-proxy'
 
@@ -56,7 +55,7 @@ describe('database outage (mongodb)', () => {
 /** Requests in flight when the database stops answering get their 503 by the store deadline. */
 describe('database that stops answering (mongodb)', () => {
   const TIMEOUT_MS = 800
-  const proxy = new StallProxy(new URL(mongoUri()))
+  const proxy = new TcpProxy(new URL(mongoUri()))
   let store: Store
   let client: Client
 

@@ -3,8 +3,8 @@ import { StoreUnavailableError } from '../../src/store/errors'
 import { bounded, DeadlineExceededError, within } from '../../src/store/mongo/deadline'
 import type { Store } from '../../src/store/types'
 import { eventually, rejectionOf } from '../support/assertions'
-import { StallProxy } from '../support/stall-proxy'
 import { freshMongoStore, mongoUri } from '../support/stores'
+import { TcpProxy } from '../support/tcp-proxy'
 import { newProduct, newUser } from './contract/fixtures'
 
 describe('store call deadline', () => {
@@ -41,7 +41,7 @@ describe('store call deadline', () => {
 describe('mongodb store, server that stops answering', () => {
   const TIMEOUT_MS = 800
   // Never skip: mongoUri() throws when the run has no MongoDB server.
-  const proxy = new StallProxy(new URL(mongoUri()))
+  const proxy = new TcpProxy(new URL(mongoUri()))
   let store: Store
 
   beforeAll(async () => {
