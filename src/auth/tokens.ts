@@ -25,7 +25,7 @@ const ACCESS_TOKEN_TYPE = 'at+jwt'
  * Seconds an `iat` may lie ahead of our clock (instances whose clocks drift apart). A token issued
  * further in the future was not issued by a well-behaved instance of ours: refused.
  */
-export const IAT_SKEW = 60
+const IAT_SKEW = 60
 
 /** Why a token was refused; said in `WWW-Authenticate`'s `error_description`. */
 export class InvalidTokenError extends Error {

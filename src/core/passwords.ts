@@ -13,9 +13,9 @@ import { HttpError } from './errors'
 const OPTIONS = { algorithm: 'argon2id' } as const
 
 /** How long a hash or verify may wait for a slot before it is refused (503). */
-export const SLOT_WAIT_MS = 5_000
+const SLOT_WAIT_MS = 5_000
 /** Waiting hashes and verifies beyond which more are refused at once (503). */
-export const MAX_WAITING = 64
+const MAX_WAITING = 64
 
 type Kind = 'verify' | 'hash'
 type Waiter = { run: () => void; timer: ReturnType<typeof setTimeout> }

@@ -9,7 +9,7 @@ export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
  * beyond them is refused with a 400 before any work that grows with its shape (parsing, validation,
  * one 422 entry per unknown field).
  */
-export const BODY_SHAPE = {
+const BODY_SHAPE = {
   /**
    * Arrays and objects inside one another: deeper than any body of ours, far shallower than what
    * overflows the validator's recursion.
@@ -39,10 +39,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 /**
  * The body as text: read from its stream with a byte count, so that one sent without
  * `Content-Length` (chunked) is cut off at `limit` like one that declares its size (413), and
- * decoded as strict UTF-8 (400 otherwise).
+ * decoded as strict UTF-8 (400 otherwise). Callers refuse a declared oversize first
+ * (`refuseDeclaredOversize`), before they judge the media type.
  */
 export async function readText(request: Request, limit: number): Promise<string> {
-  refuseDeclaredOversize(request, limit)
   const stream = request.body
   if (!stream) return ''
   const reader = stream.getReader()
@@ -92,7 +92,7 @@ function hex4(text: string, at: number): number {
  * `JSON.parse` and so costlier than this scan plus `JSON.parse`; `secure-json-parse` only guards
  * against prototype poisoning, and a `JSON.parse` reviver runs only after the whole body is parsed.
  */
-export function checkJsonShape(text: string): void {
+function checkJsonShape(text: string): void {
   const { depth: maxDepth, items: maxItems, string: maxString } = BODY_SHAPE
   // Separators seen in each open container: n items have n - 1 of them.
   const separators = new Int32Array(maxDepth + 1)
