@@ -69,3 +69,31 @@ export function textLength(text: string): number {
   }
   return length
 }
+
+/**
+ * Scopes of the OpenID Connect sign-in (`openid`, `profile`, `email`; OpenID Connect Core 1.0
+ * section 5.4) and `offline_access` (section 11: a refresh token may be issued).
+ */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const
+/**
+ * Scopes of the API, one `resource:access` pair per resource: `:read` covers the reads that need a
+ * token, `:write` creating, changing and deleting. The list is kept short on purpose: a route
+ * declares one of these, and roles still apply on top (an admin-only route stays admin-only).
+ */
+export const API_SCOPES = ['products:read', 'products:write', 'users:read', 'users:write'] as const
+/** Every scope a client may be registered for, and so may ask for. */
+export const SCOPES = [...OIDC_SCOPES, ...API_SCOPES] as const
+export type Scope = (typeof SCOPES)[number]
+
+/** The grant types a client may be registered for (RFC 7591 section 2). */
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password'] as const
+export type GrantType = (typeof GRANT_TYPES)[number]
+
+/** How a client authenticates at the token endpoint; `none` is a public client (PKCE only). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number]
+
+/** Client fields (docs/api.md, Clients). */
+export const CLIENT_NAME_MAX = 100
+export const REDIRECT_URI_MAX = 2000
+export const REDIRECT_URIS_MAX = 10

@@ -36,16 +36,27 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
-/** RFC 6749 section 5.2 error, used by the token routes instead of problem details. */
+/** The error codes of RFC 6749 section 5.2, and of RFC 7591 section 3.2.2 for client registration. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_grant'
+  | 'unsupported_grant_type'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+
+/**
+ * An OAuth2 error, answered as `{ error, error_description }` instead of problem details: by the
+ * token routes (RFC 6749 section 5.2) and the client registration endpoint (RFC 7591 section 3.2.2).
+ * The status is 400 unless given, e.g. 401 for `invalid_client` with its `WWW-Authenticate`.
+ */
 export class OAuthError extends Error {
   constructor(
-    readonly error:
-      | 'invalid_request'
-      | 'invalid_grant'
-      | 'unsupported_grant_type'
-      | 'invalid_client'
-      | 'invalid_scope',
+    readonly error: OAuthErrorCode,
     readonly description: string,
+    readonly status = 400,
+    readonly headers: Record<string, string> = {},
   ) {
     super(description)
     this.name = 'OAuthError'

@@ -3,7 +3,7 @@ import { type FieldError, HttpError, OAuthError } from '../core/errors'
 import type { Logger } from '../core/log'
 import { ConflictError, PreconditionFailedError, StoreUnavailableError } from '../store/errors'
 import { JSON_TYPE } from './body'
-import { isOAuthRequest, oauthErrorResponse } from './oauth'
+import { isOAuthRequest, oauthErrorResponse, oauthValidationError } from './oauth'
 import { pathOf } from './path'
 import { problemResponse } from './problem'
 import { requestIdOf } from './request-log'
@@ -95,8 +95,9 @@ export function errorMapping({ logger, routes }: ErrorMappingOptions) {
       // Elysia wraps what a `parse` hook throws; ours throw the errors they mean.
       const parsing = code === 'PARSE' ? error.cause : undefined
       if (error instanceof OAuthError || parsing instanceof OAuthError) {
-        set.status = 400
-        return oauthErrorResponse((parsing ?? error) as OAuthError)
+        const oauth = (parsing ?? error) as OAuthError
+        set.status = oauth.status
+        return oauthErrorResponse(oauth)
       }
       const http = parsing instanceof HttpError ? parsing : error instanceof HttpError ? error : undefined
       if (http) return answer(http.status, http.message, { headers: http.headers, errors: http.errors })
@@ -113,7 +114,10 @@ export function errorMapping({ logger, routes }: ErrorMappingOptions) {
       // (Their own parser already throws OAuth2 errors for bodies it cannot read.)
       if (isOAuthRequest(request) && code === 'VALIDATION' && error.type !== 'response') {
         set.status = 400
-        return oauthErrorResponse(new OAuthError('invalid_request', 'a field is missing or malformed'))
+        const detail = validationErrors(error)
+          .map((e) => `${e.pointer || 'body'}: ${e.detail}`)
+          .join('; ')
+        return oauthErrorResponse(oauthValidationError(request, detail))
       }
       switch (code) {
         case 'NOT_FOUND': {

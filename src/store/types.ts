@@ -3,7 +3,7 @@
  * type: engines map their own errors to the typed errors in `./errors`.
  */
 
-import type { ProductSortField, Role, UserSortField } from '../core/domain'
+import type { ClientAuthMethod, GrantType, ProductSortField, Role, UserSortField } from '../core/domain'
 
 /** A stored user, including the password hash; never sent to a client as is. */
 export interface UserRecord {
@@ -163,6 +163,45 @@ export interface LoginAttemptRepository {
   failuresSince(key: string, since: Date): Promise<{ count: number; oldest: Date | null }>
 }
 
+/** A registered OAuth client application (RFC 7591). */
+export interface ClientRecord {
+  /** The `client_id`: random, URL-safe, unique. */
+  clientId: string
+  /** SHA-256 of the secret, hex (`core/client-secrets.ts`); null for a public client. */
+  secretHash: string | null
+  name: string
+  redirectUris: string[]
+  postLogoutRedirectUris: string[]
+  grantTypes: GrantType[]
+  /** `code`, or nothing: what `grantTypes` imply (RFC 7591 section 2.1). */
+  responseTypes: 'code'[]
+  /** The scopes the client may ask for, each once. */
+  scopes: string[]
+  tokenEndpointAuthMethod: ClientAuthMethod
+  /** Set by an admin: a first-party client skips the consent screen. */
+  firstParty: boolean
+  version: number
+  /** Also the `client_id_issued_at`. */
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type NewClient = Omit<ClientRecord, 'version' | 'createdAt' | 'updatedAt'>
+/** Everything but the id can change; a rotation changes `secretHash` alone. */
+export type ClientChanges = Partial<Omit<NewClient, 'clientId'>>
+
+export interface ClientRepository {
+  /** Inserts a client. Its id is 128 random bits: a duplicate is a bug, and fails as one. */
+  create(input: NewClient): Promise<ClientRecord>
+  findById(clientId: string): Promise<ClientRecord | null>
+  /** Clients in registration order (oldest first). */
+  list(page: Page): Promise<Paged<ClientRecord>>
+  /** Same contract as `UserRepository.update`: versioned, null for an unknown id, 412 when stale. */
+  update(clientId: string, changes: ClientChanges, expectedVersion?: number): Promise<ClientRecord | null>
+  /** Same rules as `update`; false when no client has that id. */
+  delete(clientId: string, expectedVersion?: number): Promise<boolean>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -170,6 +209,7 @@ export interface Store {
   readonly products: ProductRepository
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
+  readonly clients: ClientRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

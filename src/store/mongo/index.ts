@@ -1,8 +1,9 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
+import type { ClientRepository, LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
+import { clientIndexes, MongoClientRepository } from './clients.ts'
 import {
   type CompatMode,
   type IndexPlan,
@@ -49,6 +50,7 @@ const INDEXES: IndexPlan = {
   products: productIndexes,
   refresh_tokens: refreshTokenIndexes,
   login_attempts: loginAttemptIndexes,
+  clients: clientIndexes,
 }
 
 /**
@@ -90,6 +92,7 @@ class MongoStore implements Store {
   readonly products: MongoProductRepository
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
+  readonly clients: ClientRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -102,6 +105,7 @@ class MongoStore implements Store {
     this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
+    this.clients = bounded(new MongoClientRepository(db, compat), timeoutMS)
   }
 
   ping(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log'
 import { StoreUnavailableError } from '../errors'
 import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
+import { SqliteClientRepository } from './clients'
 import { SqliteProductRepository } from './products'
 import { migrate } from './schema'
 import { SqliteRefreshTokenRepository } from './tokens'
@@ -133,6 +134,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     products: new SqliteProductRepository(db),
     refreshTokens: new SqliteRefreshTokenRepository(db),
     loginAttempts: new SqliteLoginAttemptRepository(db),
+    clients: new SqliteClientRepository(db),
     async ping() {
       try {
         probe()

@@ -4,7 +4,7 @@ import type { Database } from 'bun:sqlite'
  * Migrations in order; `PRAGMA user_version` records how many have run, so an existing data file is
  * brought up to date on open and a new one is built from scratch.
  *
- * Times are epoch milliseconds (INTEGER), booleans 0/1, tags a JSON array. Emails are stored lower-case.
+ * Times are epoch milliseconds (INTEGER), booleans 0/1, tags and a client's lists JSON arrays. Emails are stored lower-case.
  * The `*_key` columns hold the JavaScript `toLowerCase()` of a field: uniqueness, case-insensitive search
  * and case-insensitive sort run on them, because SQLite's own `lower()` folds ASCII only.
  */
@@ -68,6 +68,24 @@ const migrations: readonly string[] = [
   `
   ALTER TABLE login_attempts ADD COLUMN attempt_id TEXT;
   CREATE INDEX login_attempts_attempt ON login_attempts (attempt_id);
+  `,
+  `
+  CREATE TABLE clients (
+    id                         TEXT PRIMARY KEY,
+    secret_hash                TEXT,
+    name                       TEXT NOT NULL,
+    redirect_uris              TEXT NOT NULL,
+    post_logout_redirect_uris  TEXT NOT NULL,
+    grant_types                TEXT NOT NULL,
+    response_types             TEXT NOT NULL,
+    scopes                     TEXT NOT NULL,
+    token_endpoint_auth_method TEXT NOT NULL,
+    first_party                INTEGER NOT NULL,
+    version                    INTEGER NOT NULL,
+    created_at                 INTEGER NOT NULL,
+    updated_at                 INTEGER NOT NULL
+  );
+  CREATE INDEX clients_created_at ON clients (created_at, id);
   `,
 ]
 
