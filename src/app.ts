@@ -4,6 +4,8 @@ import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
+import { clientRoutes } from './clients'
+import { ClientService } from './clients/service'
 import type { Config } from './config'
 import { createLogger, type Logger } from './core/log'
 import { SecurityEvents } from './core/security-events'
@@ -40,6 +42,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     accessTokens,
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
+    clients: new ClientService(store.clients),
     auth: new AuthService(
       store.users,
       store.refreshTokens,
@@ -92,6 +95,7 @@ export function createApp({
     .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
+    .use(clientRoutes(services.clients, auth, config.bodyLimit))
   return app
 }
 

@@ -112,7 +112,8 @@ export function errorMapping({ logger, routes }: ErrorMappingOptions) {
         })
       }
       // (Their own parser already throws OAuth2 errors for bodies it cannot read.)
-      if (isOAuthRequest(request) && code === 'VALIDATION' && error.type !== 'response') {
+      // Only the body: a bad path parameter of such a route is the API's ordinary 422.
+      if (isOAuthRequest(request) && code === 'VALIDATION' && error.type === 'body') {
         set.status = 400
         const detail = validationErrors(error)
           .map((e) => `${e.pointer || 'body'}: ${e.detail}`)

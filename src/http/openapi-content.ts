@@ -43,6 +43,11 @@ export const TAGS = [
     name: 'products',
     description: 'The catalog: public reads; writes by signed-in users, changes by the owner or an admin',
   },
+  {
+    name: 'clients',
+    description:
+      'The registry of OAuth client applications, for admins: RFC 7591 registration (an admin token is the initial access token), reads, replacement, secret rotation and deletion',
+  },
   { name: 'service', description: 'Service information, health, readiness and static files' },
 ]
 
@@ -87,7 +92,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No token, or a bad, expired or revoked one',
   403: 'Signed in, but the role or ownership does not allow it, or the account is disabled',
   404: 'No such resource',
-  409: 'A unique field (username, email) is taken, or the change would remove the last enabled admin',
+  409: 'A unique field (username, email) is taken, the change would remove the last enabled admin, or a public client has no secret to rotate',
   412: '`If-Match` does not match the current ETag',
   413: "The body is larger than this route's limit (8 KiB, or 32 KiB for product writes) or `BODY_LIMIT`",
   415: 'The body has a content type this route does not take',
@@ -107,6 +112,9 @@ export function responseDescription(
     typeof generated === 'string' && !/^Response for status|problem details|error response$/.test(generated)
   if (own) return generated
   if (status === 400 && schemaName === 'OAuthError') return 'OAuth2 error (RFC 6749 section 5.2)'
+  if (status === 400 && schemaName === 'ClientMetadataError') {
+    return 'Faulty client metadata, or a body that is not JSON (RFC 7591 section 3.2.2)'
+  }
   const text = STATUS_TEXT[status] ?? 'See the body'
   return (status === 200 || status === 201) && schemaName ? `${text}: ${schemaName}` : text
 }
@@ -141,10 +149,23 @@ const productFields = {
   tags: product.tags,
 }
 
-/** Examples of the main bodies, by schema name; `tests/docs.test.ts` checks each against its schema. */
+const clientMetadata = {
+  client_name: 'Shop analytics',
+  redirect_uris: ['https://analytics.example.com/callback'],
+  post_logout_redirect_uris: [],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  scope: 'openid profile offline_access products:read',
+  token_endpoint_auth_method: 'client_secret_basic',
+  first_party: false,
+}
+const client = { client_id: 'pD1x0e5mYbqk9Yd3yq2nVw', ...clientMetadata, client_id_issued_at: 1_795_858_200 }
+const clientSecret = 'Zr1q8W3xkN0cV5bT7yL2mP4sD6fG9hJ1aQ3eR5tY7uI'
+
 /** Fields a form body must carry beyond its JSON schema, by schema name (RFC 6749 section 4.3.2). */
 export const FORM_REQUIRED: Record<string, string[]> = { LoginForm: ['grant_type'] }
 
+/** Examples of the main bodies, by schema name; `tests/docs.test.ts` checks each against its schema. */
 export const EXAMPLES: Record<string, unknown> = {
   User: user,
   UserPage: { items: [user], page: 1, limit: 20, total: 1 },
@@ -187,6 +208,16 @@ export const EXAMPLES: Record<string, unknown> = {
     refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E',
   },
   OAuthError: { error: 'invalid_grant', error_description: 'invalid username or password' },
+  ClientMetadata: clientMetadata,
+  Client: client,
+  ClientPage: { items: [client], page: 1, limit: 20, total: 1 },
+  RegisteredClient: { ...client, client_secret: clientSecret, client_secret_expires_at: 0 },
+  ClientSecret: { client_id: client.client_id, client_secret: clientSecret, client_secret_expires_at: 0 },
+  ClientMetadataError: {
+    error: 'invalid_redirect_uri',
+    error_description:
+      'redirect_uris: "http://app.example.com/cb" must use https (http only on localhost, 127.0.0.1 or [::1])',
+  },
 }
 
 /** Examples of bodies without a schema name, by operationId and status. */
@@ -213,6 +244,7 @@ const PROBLEM_DETAIL: Record<number, string> = {
 export function problemExample(status: number, path: string, _method: string) {
   const instance = path
     .replace('{id}', path.startsWith('/users') ? user.id : product.id)
+    .replace('{client_id}', client.client_id)
     .replace('{path}', 'missing.txt')
   if (status === 422) {
     return problemBody(422, 'the body failed validation', instance, [
@@ -220,10 +252,13 @@ export function problemExample(status: number, path: string, _method: string) {
     ])
   }
   if (status === 404) {
-    const what = path.startsWith('/users') ? 'user' : path.startsWith('/products') ? 'product' : 'file'
+    const what = (['user', 'product', 'client'] as const).find((w) => path.startsWith(`/${w}s`)) ?? 'file'
     return problemBody(404, `${what} not found`, instance)
   }
-  if (status === 403 && path.startsWith('/users')) {
+  if (status === 409 && path.startsWith('/clients')) {
+    return problemBody(409, 'a public client has no secret to rotate', instance)
+  }
+  if (status === 403 && (path.startsWith('/users') || path.startsWith('/clients'))) {
     return problemBody(
       403,
       path === '/users/me' ? 'the account is disabled' : 'this route is for admins',

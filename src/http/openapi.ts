@@ -174,7 +174,10 @@ function completeOperation(generated: Node, { path, method, hooks, clean }: Oper
   return operation
 }
 
-const PATH_PARAMETERS: Record<string, string> = { id: 'The id, 24 hex digits' }
+const PATH_PARAMETERS: Record<string, string> = {
+  id: 'The id, 24 hex digits',
+  client_id: 'The client id (base64url)',
+}
 
 /** Query parameters with a default are optional to the client, whatever the schema says. */
 function completeParameter(parameter: Node, hooks: Node, clean: OperationContext['clean']): Node {
@@ -243,7 +246,7 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` })
 
 function responseHeaders(status: number, path: string): Node {
   const headers: Node = { 'X-Request-Id': headerRef('XRequestId') }
-  const singleResource = /\/(\{id\}|me)$/.test(path)
+  const singleResource = /\/(\{id\}|\{client_id\}|me)$/.test(path)
   if (status === 201) Object.assign(headers, { Location: headerRef('Location'), ETag: headerRef('ETag') })
   if ((status === 200 || status === 304) && singleResource) headers.ETag = headerRef('ETag')
   if (status === 401) headers['WWW-Authenticate'] = headerRef('WWWAuthenticate')
