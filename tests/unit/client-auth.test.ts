@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test'
 import { authenticateClient, BASIC_CHALLENGE } from '../../src/auth/clients'
 import { hashClientSecret } from '../../src/core/client-secrets'
 import type { ClientAuthMethod } from '../../src/core/domain'
-import { OAuthError } from '../../src/core/errors'
+import { OAuthError, type OAuthErrorCode } from '../../src/core/errors'
 import type { ClientRecord } from '../../src/store/types'
 import { rejectionOf } from '../support/assertions'
 
@@ -54,7 +54,7 @@ const authenticate = (form: Record<string, unknown>, authorization?: string) =>
   authenticateClient(new Headers(authorization ? { authorization } : {}), form, clients)
 
 /** The OAuthError a call fails with, checked for its code, status and challenge. */
-async function expectRefusal(promise: Promise<unknown>, error: string, status: number) {
+async function expectRefusal(promise: Promise<unknown>, error: OAuthErrorCode, status: number) {
   const refusal = await rejectionOf(promise)
   expect(refusal).toBeInstanceOf(OAuthError)
   const oauth = refusal as OAuthError
