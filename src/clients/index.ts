@@ -25,7 +25,7 @@ const parseMetadata = (limit: number) => {
     try {
       return await json(context)
     } catch (error) {
-      if (error instanceof HttpError && error.status === 400)
+      if (error instanceof HttpError && (error.status === 400 || error.status === 422))
         throw new OAuthError('invalid_client_metadata', error.message)
       throw error
     }
