@@ -5,6 +5,7 @@ import type { TSchema } from 'elysia'
 import { TypeCompiler } from 'elysia/type-system'
 import { version } from '../package.json'
 import { authModels } from '../src/auth/model'
+import { clientModels } from '../src/clients/model'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
 import { buildOpenApiDocument, toDocumentPath } from '../src/http/openapi'
 import { productModels } from '../src/products/model'
@@ -148,9 +149,13 @@ describe('the OpenAPI document', () => {
       for (const [status, response] of Object.entries(operation.responses as Node)) {
         if (Number(status) < 400) continue
         const oauth = path.startsWith('/auth/') && path !== '/auth/register' && status === '400'
+        // Client metadata errors take the RFC 7591 form (section 3.2.2).
+        const registration = path.startsWith('/clients') && status === '400' && method !== 'get'
         const expected = oauth
           ? { 'application/json': { schema: { $ref: '#/components/schemas/OAuthError' } } }
-          : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+          : registration
+            ? { 'application/json': { schema: { $ref: '#/components/schemas/ClientMetadataError' } } }
+            : { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
         expect(response.content, `${method} ${path} ${status}`).toMatchObject(expected)
       }
     }
@@ -209,7 +214,12 @@ describe('the OpenAPI document', () => {
 
   test('has examples for the main bodies, and each one fits the schema the route validates with', () => {
     // Routes name their bodies and responses by reference model.
-    const models: Record<string, TSchema> = { ...authModels, ...productModels, ...userModels }
+    const models: Record<string, TSchema> = {
+      ...authModels,
+      ...productModels,
+      ...userModels,
+      ...clientModels,
+    }
     const schemaOf = (schema: TSchema | string): TSchema =>
       typeof schema === 'string' ? (models[schema] as TSchema) : schema
     let checked = 0

@@ -16,7 +16,19 @@ const PUBLIC = [
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
-const ADMIN_ONLY = ['GET /users', 'POST /users', 'PUT /users/:id', 'PATCH /users/:id', 'DELETE /users/:id']
+const ADMIN_ONLY = [
+  'GET /users',
+  'POST /users',
+  'PUT /users/:id',
+  'PATCH /users/:id',
+  'DELETE /users/:id',
+  'GET /clients',
+  'POST /clients',
+  'GET /clients/:client_id',
+  'PUT /clients/:client_id',
+  'POST /clients/:client_id/secret',
+  'DELETE /clients/:client_id',
+]
 
 forEachStore('guards', (ctx) => {
   let routes: Array<{ method: string; path: string }>
@@ -42,9 +54,9 @@ forEachStore('guards', (ctx) => {
     )
   })
 
-  /** Calls `method path` with `:id` filled in and `token`, with an empty body where the method takes one. */
+  /** Calls `method path` with its id (`:id`, `:client_id`) filled in and `token`, with an empty body where the method takes one. */
   const call = (method: string, path: string, token?: string) =>
-    ctx.client.request(method, path.replace(':id', ID), {
+    ctx.client.request(method, path.replace(/:\w+/, ID), {
       token,
       body: method === 'GET' || method === 'DELETE' ? undefined : {},
     })
