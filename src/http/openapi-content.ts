@@ -15,6 +15,7 @@ token; \`POST /auth/logout\` revokes it.
 Errors are RFC 9457 problem details (\`application/problem+json\`): \`{ type, title, status, detail, instance }\`.
 Validation errors (422) add \`errors: [{ pointer, detail }]\`, one entry per bad field (\`is required\` for
 a missing one, \`must be a string\` and the like for a wrong type); unknown body fields are refused. The token routes answer RFC 6749 section 5.2 errors (\`{ error, error_description }\`, 400) instead.
+Faulty client metadata on \`/clients\` is an RFC 7591 error (\`invalid_redirect_uri\` or \`invalid_client_metadata\`, 400).
 A 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\` (seconds). A path that exists
 answers another method with 405 and an \`Allow\` header; an unknown path answers 404.
 
@@ -94,7 +95,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'No such resource',
   409: 'A unique field (username, email) is taken, the change would remove the last enabled admin, or a public client has no secret to rotate',
   412: '`If-Match` does not match the current ETag',
-  413: "The body is larger than this route's limit (8 KiB, or 32 KiB for product writes) or `BODY_LIMIT`",
+  413: "The body is larger than this route's limit (8 KiB, 32 KiB for product writes, 64 KiB for client metadata) or `BODY_LIMIT`",
   415: 'The body has a content type this route does not take',
   422: 'The request failed validation; `errors` lists each bad field',
   429: 'Too many failed logins; retry after `Retry-After` seconds',
