@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { useStore } from '../support/fixture'
 import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
+import { describeClientContract } from './contract/clients'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
 import { describeRefreshTokenContract } from './contract/tokens'
@@ -28,5 +29,6 @@ export function describeStoreContract(engine: Engine): void {
     describeProductListContract(store)
     describeRefreshTokenContract(store)
     describeLoginAttemptContract(store)
+    describeClientContract(store)
   })
 }
