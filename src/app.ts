@@ -42,7 +42,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     accessTokens,
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
-    clients: new ClientService(store.clients),
+    clients: new ClientService(store.clients, events),
     auth: new AuthService(
       store.users,
       store.refreshTokens,
@@ -95,7 +95,7 @@ export function createApp({
     .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
-    .use(clientRoutes(services.clients, auth, config.bodyLimit))
+    .use(clientRoutes(services.clients, auth, config.bodyLimit, config.trustProxy))
   return app
 }
 

@@ -1,7 +1,9 @@
 /** Security events (docs/api.md, Operation): one `msg: "security"` log line per event, no secrets. */
 import { expect, test } from 'bun:test'
+import { hashClientSecret } from '../src/core/client-secrets'
 import { createLogger } from '../src/core/log'
 import type { Account, Reply } from './support/app'
+import { webApp } from './support/clients'
 import { forEachStore } from './support/fixture'
 import { unique } from './support/unique'
 
@@ -315,6 +317,39 @@ forEachStore(
       expect(deleted.reply.status).toBe(204)
       expect(deleted.lines).toEqual([expected(deleted.req, 'account_deleted')])
       expectNoSecretsSince(0, [...secretsOf(target), ...secretsOf(ctx.admin), 'reset-password-123'])
+    })
+
+    test('an admin registering, changing, rotating and deleting a client: client_* events, no secret', async () => {
+      const call = async (method: 'post' | 'put' | 'delete', path: string, body?: unknown) => {
+        const req = from(nextAddress())
+        const mark = now()
+        const reply = await ctx.client[method](path, { token: ctx.admin.token, headers: req.headers, body })
+        return { reply, lines: securityLinesSince(mark), req }
+      }
+      const expected = (req: ReturnType<typeof from>, event: string, clientId: string) => ({
+        time: expect.any(String),
+        level: 'info',
+        msg: 'security',
+        event,
+        reqId: req.reqId,
+        address: req.address,
+        actorId: ctx.admin.id,
+        clientId,
+        outcome: 'success',
+      })
+      const registered = await call('post', '/clients', webApp())
+      expect(registered.reply.status).toBe(201)
+      const id = registered.reply.body.client_id
+      expect(registered.lines).toEqual([expected(registered.req, 'client_registered', id)])
+      const updated = await call('put', `/clients/${id}`, webApp())
+      expect(updated.lines).toEqual([expected(updated.req, 'client_updated', id)])
+      const rotated = await call('post', `/clients/${id}/secret`)
+      expect(rotated.lines).toEqual([expected(rotated.req, 'client_secret_rotated', id)])
+      const deleted = await call('delete', `/clients/${id}`)
+      expect(deleted.reply.status).toBe(204)
+      expect(deleted.lines).toEqual([expected(deleted.req, 'client_deleted', id)])
+      const secrets = [registered.reply.body.client_secret, rotated.reply.body.client_secret]
+      expectNoSecretsSince(0, [...secrets, ...secrets.map((secret) => hashClientSecret(secret))])
     })
   },
   {

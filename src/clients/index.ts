@@ -1,9 +1,12 @@
+import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../auth/plugin'
 import { HttpError, OAuthError } from '../core/errors'
 import { parseJson, takes } from '../http/body'
+import { clientAddress } from '../http/client-address'
 import { etagOf, etagOrNotModified, markCreated, requiredVersion } from '../http/etag'
 import { markOAuthRequest } from '../http/oauth'
+import { requestIdOf } from '../http/request-log'
 import { ifMatchHeaders, ifNoneMatchHeaders, problems } from '../http/schemas'
 import { ClientIdParams, ClientListQuery, clientModels, publicClient } from './model'
 import type { ClientService } from './service'
@@ -45,15 +48,22 @@ export const clientRoutes = (
   clients: ClientService,
   auth: ReturnType<typeof authPlugin>,
   bodyLimit: number,
+  trustProxy: boolean,
 ) => {
   const parse = parseMetadata(Math.min(CLIENT_BODY_LIMIT, bodyLimit))
+  /** Who asks, for the security events (docs/api.md, Operation). */
+  const contextOf = (request: Request, server: Server<unknown> | null, user: { id: string }) => ({
+    reqId: requestIdOf(request),
+    address: clientAddress(request, server, trustProxy),
+    actorId: user.id,
+  })
   return new Elysia({ prefix: '/clients', tags: ['clients'] })
     .use(auth)
     .model(clientModels)
     .post(
       '',
-      async ({ body, set }) => {
-        const { client, secret } = await clients.register(body)
+      async ({ body, set, request, server, user }) => {
+        const { client, secret } = await clients.register(body, contextOf(request, server, user))
         markCreated(set, `/clients/${client.clientId}`, client.version)
         noStore(set)
         return {
@@ -105,8 +115,13 @@ export const clientRoutes = (
     )
     .put(
       '/:client_id',
-      async ({ params, body, headers, set }) => {
-        const client = await clients.replace(params.client_id, body, requiredVersion(headers['if-match']))
+      async ({ params, body, headers, set, request, server, user }) => {
+        const client = await clients.replace(
+          params.client_id,
+          body,
+          requiredVersion(headers['if-match']),
+          contextOf(request, server, user),
+        )
         set.headers.etag = etagOf(client.version)
         return publicClient(client)
       },
@@ -127,10 +142,11 @@ export const clientRoutes = (
     )
     .post(
       '/:client_id/secret',
-      async ({ params, headers, set }) => {
+      async ({ params, headers, set, request, server, user }) => {
         const { client, secret } = await clients.rotateSecret(
           params.client_id,
           requiredVersion(headers['if-match']),
+          contextOf(request, server, user),
         )
         set.headers.etag = etagOf(client.version)
         noStore(set)
@@ -151,8 +167,12 @@ export const clientRoutes = (
     )
     .delete(
       '/:client_id',
-      async ({ params, headers, set }) => {
-        await clients.delete(params.client_id, requiredVersion(headers['if-match']))
+      async ({ params, headers, set, request, server, user }) => {
+        await clients.delete(
+          params.client_id,
+          requiredVersion(headers['if-match']),
+          contextOf(request, server, user),
+        )
         set.status = 204
       },
       {

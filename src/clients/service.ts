@@ -1,6 +1,7 @@
 import { hashClientSecret, newClientId, newClientSecret } from '../core/client-secrets'
 import { type GrantType, SCOPES } from '../core/domain'
 import { HttpError, notFound, OAuthError } from '../core/errors'
+import { type RequestContext, SecurityEvents } from '../core/security-events'
 import type { ClientChanges, ClientRecord, ClientRepository, NewClient, Page } from '../store/types'
 import type { ClientMetadataInput } from './model'
 
@@ -95,12 +96,18 @@ export interface ClientWithSecret {
   secret: string | null
 }
 
-/** The registry of OAuth client applications; every method is for admins (the routes check). */
+/**
+ * The registry of OAuth client applications; every method is for admins (the routes check). Each
+ * change is a security event (`client_*`), since a client can obtain tokens.
+ */
 export class ClientService {
-  constructor(private readonly clients: ClientRepository) {}
+  constructor(
+    private readonly clients: ClientRepository,
+    private readonly events: SecurityEvents = SecurityEvents.none,
+  ) {}
 
   /** RFC 7591 registration: a new id, and a secret unless the client is public. */
-  async register(input: ClientMetadataInput): Promise<ClientWithSecret> {
+  async register(input: ClientMetadataInput, context: RequestContext = {}): Promise<ClientWithSecret> {
     const metadata = toMetadata(input)
     const secret = metadata.tokenEndpointAuthMethod === 'none' ? null : newClientSecret()
     const client = await this.clients.create({
@@ -108,6 +115,7 @@ export class ClientService {
       clientId: newClientId(),
       secretHash: secret === null ? null : hashClientSecret(secret),
     })
+    this.record('client_registered', client.clientId, context)
     return { client, secret }
   }
 
@@ -130,6 +138,7 @@ export class ClientService {
     clientId: string,
     input: ClientMetadataInput,
     expectedVersion?: number,
+    context: RequestContext = {},
   ): Promise<ClientRecord> {
     const metadata: ClientChanges = toMetadata(input)
     const current = await this.get(clientId)
@@ -140,11 +149,16 @@ export class ClientService {
     }
     const updated = await this.clients.update(clientId, metadata, expectedVersion)
     if (!updated) throw notFound('client')
+    this.record('client_updated', clientId, context)
     return updated
   }
 
   /** A new secret for a confidential client; the old one stops working at once. */
-  async rotateSecret(clientId: string, expectedVersion?: number): Promise<ClientWithSecret> {
+  async rotateSecret(
+    clientId: string,
+    expectedVersion?: number,
+    context: RequestContext = {},
+  ): Promise<ClientWithSecret> {
     const current = await this.get(clientId)
     if (current.secretHash === null) throw new HttpError(409, 'a public client has no secret to rotate')
     const secret = newClientSecret()
@@ -154,10 +168,20 @@ export class ClientService {
       expectedVersion,
     )
     if (!client) throw notFound('client')
+    this.record('client_secret_rotated', clientId, context)
     return { client, secret }
   }
 
-  async delete(clientId: string, expectedVersion?: number): Promise<void> {
+  async delete(clientId: string, expectedVersion?: number, context: RequestContext = {}): Promise<void> {
     if (!(await this.clients.delete(clientId, expectedVersion))) throw notFound('client')
+    this.record('client_deleted', clientId, context)
+  }
+
+  private record(
+    event: 'client_registered' | 'client_updated' | 'client_secret_rotated' | 'client_deleted',
+    clientId: string,
+    context: RequestContext,
+  ) {
+    this.events.record({ ...context, event, clientId, outcome: 'success' })
   }
 }

@@ -14,6 +14,10 @@ export type SecurityEventName =
   | 'account_disabled'
   | 'account_enabled'
   | 'account_deleted'
+  | 'client_registered'
+  | 'client_updated'
+  | 'client_secret_rotated'
+  | 'client_deleted'
 
 /** Attacks and refusals are `warn`; changes that succeeded are `info`. */
 const WARNINGS: ReadonlySet<SecurityEventName> = new Set([
@@ -47,6 +51,8 @@ export interface SecurityEvent extends RequestContext {
   outcome: string
   /** The new role, for `role_changed`. */
   role?: string
+  /** The OAuth client the event is about, for `client_*` events. */
+  clientId?: string
 }
 
 /** Writes security events as log lines with `msg: "security"`, for an operator to alert on. */
