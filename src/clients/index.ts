@@ -12,8 +12,9 @@ import { ClientIdParams, ClientListQuery, clientModels, publicClient } from './m
 import type { ClientService } from './service'
 
 /**
- * The largest metadata body: 2 × 10 URLs of 2000 characters are 40,000 characters, at most 6 bytes
- * each when `\u`-escaped is far more than any real client sends; ASCII URLs take 40 KB.
+ * The largest metadata body: 20 URLs (10 redirect, 10 post-logout) of 2000 characters are 40,000
+ * characters, 40 KB as the ASCII that URLs are, and room for the other fields. Unlike the other
+ * routes' limits it does not cover every character `\u`-escaped (240 KB), which no client sends.
  */
 export const CLIENT_BODY_LIMIT = 64 * 1024
 
