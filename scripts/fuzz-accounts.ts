@@ -45,7 +45,7 @@ export async function identities(url: string): Promise<Record<'anonymous' | 'use
   const adminId = (await call(url, 'GET', '/users/me', { bearer: admin })).id
   return {
     anonymous: {},
-    user: { bearer: user },
+    user: { bearer: user, env: { MERCADO_FUZZ_URL: url } },
     admin: {
       bearer: admin,
       env: { MERCADO_FUZZ_ADMIN_ID: adminId, MERCADO_FUZZ_SPARE_ID: spare.id, MERCADO_FUZZ_URL: url },

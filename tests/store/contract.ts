@@ -4,6 +4,7 @@ import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
+import { describeSessionAndAdminContract } from './contract/sessions'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
 import { describeUserContract } from './contract/users'
@@ -23,6 +24,7 @@ export function describeStoreContract(engine: Engine): void {
     })
 
     describeUserContract(store)
+    describeSessionAndAdminContract(store)
     describeUserListContract(store)
     describeProductContract(store)
     describeProductListContract(store)
