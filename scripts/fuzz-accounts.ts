@@ -16,6 +16,8 @@ export const ADMIN = {
   email: 'fuzz-admin@example.com',
   password: 'fuzz-admin-password',
 }
+/** Whose sessions `POST /auth/logout-all` ends in the signed-in runs, instead of the run's own (see fuzz-hooks.py). */
+const GONE = { username: 'fuzz_gone', email: 'fuzz-gone@example.com', password: 'fuzz-gone-password' }
 /** Takes the admin run's writes to its own admin's record (see fuzz-hooks.py). */
 const SPARE = { username: 'fuzz_spare', email: 'fuzz-spare@example.com', password: 'fuzz-spare-password' }
 
@@ -38,6 +40,12 @@ async function call(
 /** The anonymous, user and admin identities on the server at `url`. */
 export async function identities(url: string): Promise<Record<'anonymous' | 'user' | 'admin', Identity>> {
   await call(url, 'POST', '/auth/register', { body: USER })
+  const goneId = (await call(url, 'POST', '/auth/register', { body: GONE })).id as string
+  const gone = {
+    MERCADO_FUZZ_GONE_ID: goneId,
+    MERCADO_FUZZ_GONE_USER: GONE.username,
+    MERCADO_FUZZ_GONE_PASSWORD: GONE.password,
+  }
   const logIn = async (account: typeof USER) =>
     (await call(url, 'POST', '/auth/login', { body: account })).access_token as string
   const [user, admin] = [await logIn(USER), await logIn(ADMIN)]
@@ -45,10 +53,15 @@ export async function identities(url: string): Promise<Record<'anonymous' | 'use
   const adminId = (await call(url, 'GET', '/users/me', { bearer: admin })).id
   return {
     anonymous: {},
-    user: { bearer: user },
+    user: { bearer: user, env: { MERCADO_FUZZ_URL: url, ...gone } },
     admin: {
       bearer: admin,
-      env: { MERCADO_FUZZ_ADMIN_ID: adminId, MERCADO_FUZZ_SPARE_ID: spare.id, MERCADO_FUZZ_URL: url },
+      env: {
+        MERCADO_FUZZ_ADMIN_ID: adminId,
+        MERCADO_FUZZ_SPARE_ID: spare.id,
+        MERCADO_FUZZ_URL: url,
+        ...gone,
+      },
     },
   }
 }

@@ -92,7 +92,14 @@ export function createApp({
     .use(staticFiles())
     .use(healthRoutes(store, probes))
     .use(registrationRoutes(services.users, config.bodyLimit, config.trustProxy))
-    .use(authRoutes({ auth: services.auth, trustProxy: config.trustProxy, bodyLimit: config.bodyLimit }))
+    .use(
+      authRoutes({
+        auth: services.auth,
+        guard: auth,
+        trustProxy: config.trustProxy,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
     .use(clientRoutes(services.clients, auth, config.bodyLimit, config.trustProxy))

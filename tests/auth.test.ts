@@ -20,7 +20,7 @@ function forge(
   } = {},
 ) {
   const now = Math.floor(Date.now() / 1000)
-  let jwt = new SignJWT({ role: 'user' })
+  let jwt = new SignJWT({ role: 'user', sid: crypto.randomUUID(), sv: 0 })
     .setProtectedHeader({ alg: 'HS256', typ: options.typ ?? 'at+jwt' })
     .setSubject(sub)
     .setIssuer(options.iss ?? 'mercado')

@@ -44,6 +44,7 @@ forEachStore('guards', (ctx) => {
       [
         'GET /users/me',
         'PATCH /users/me',
+        'POST /auth/logout-all',
         ...ADMIN_ONLY,
         'GET /users/:id',
         'POST /products',

@@ -86,13 +86,19 @@ describe('prices: at most two decimals, as multipleOf 0.01', () => {
   })
 })
 
-describe('PATCH /users/me: password requires currentPassword, as dependentRequired', () => {
+describe('PATCH /users/me: password and email require currentPassword, as dependentRequired', () => {
   test('the document states it', () => {
-    expect(schema('PatchMe').dependentRequired).toEqual({ password: ['currentPassword'] })
+    expect(schema('PatchMe').dependentRequired).toEqual({
+      password: ['currentPassword'],
+      email: ['currentPassword'],
+    })
   })
 
   test('each field the document names, sent without its dependents, is a 422 at each missing one', async () => {
-    const values: Record<string, string> = { password: 'a new long passphrase' }
+    const values: Record<string, string> = {
+      password: 'a new long passphrase',
+      email: 'someone.else@example.com',
+    }
     for (const [field, needs] of Object.entries(
       schema('PatchMe').dependentRequired as Record<string, string[]>,
     )) {

@@ -245,7 +245,7 @@ forEachStore(
       const email = `new_${unique()}@example.com`
       const reply = await ctx.client.patch('/users/me', {
         token: self.token,
-        body: { email },
+        body: { email, currentPassword: self.password },
         headers: req.headers,
       })
       expect(reply.status).toBe(200)
@@ -265,7 +265,7 @@ forEachStore(
       mark = now()
       await ctx.client.patch('/users/me', {
         token: self.token,
-        body: { email },
+        body: { email, currentPassword: self.password },
         headers: from(nextAddress()).headers,
       })
       expect(securityLinesSince(mark)).toEqual([])

@@ -59,7 +59,10 @@ forEachStore('users/me', (ctx) => {
     test('changes the email, stored lower-case', async () => {
       const me = await ctx.registerUser()
       const email = `${unique('me')}@Example.COM`
-      const reply = await ctx.client.patch('/users/me', { token: me.token, body: { email } })
+      const reply = await ctx.client.patch('/users/me', {
+        token: me.token,
+        body: { email, currentPassword: me.password },
+      })
       expectJson(reply, 200)
       expect(reply.body.email).toBe(email.toLowerCase())
       expect((await ctx.client.get('/users/me', { token: me.token })).body.email).toBe(email.toLowerCase())
@@ -69,7 +72,7 @@ forEachStore('users/me', (ctx) => {
       const me = await ctx.registerUser()
       const reply = await ctx.client.patch('/users/me', {
         token: me.token,
-        body: { email: me.email.toUpperCase() },
+        body: { email: me.email.toUpperCase(), currentPassword: me.password },
       })
       expectJson(reply, 200)
       expect(reply.body.email).toBe(me.email)
@@ -80,7 +83,7 @@ forEachStore('users/me', (ctx) => {
       const other = await ctx.registerUser()
       const reply = await ctx.client.patch('/users/me', {
         token: me.token,
-        body: { email: other.email.toUpperCase() },
+        body: { email: other.email.toUpperCase(), currentPassword: me.password },
       })
       expectProblem(reply, 409, '/email')
       expect((await ctx.client.get('/users/me', { token: me.token })).body.email).toBe(me.email)

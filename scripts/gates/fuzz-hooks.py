@@ -45,6 +45,18 @@ def _target(case):
     return str((case.path_parameters or {}).get("id", "")).lower()
 
 
+# An account the gate made for the calls that end every session (see before_call).
+GONE = {"username": os.environ.get("MERCADO_FUZZ_GONE_USER", ""), "password": os.environ.get("MERCADO_FUZZ_GONE_PASSWORD", "")}
+GONE_ID = os.environ.get("MERCADO_FUZZ_GONE_ID", "")
+
+
+def _throwaway_bearer():
+    # A fresh session of that account: each call ends all of them.
+    reply = requests.post(f"{SERVER}/auth/login", json=GONE, timeout=10)
+    reply.raise_for_status()
+    return f"Bearer {reply.json()['access_token']}"
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     # Every phase calls this hook right before the request, the coverage phase included.
@@ -53,8 +65,16 @@ def before_call(ctx, case, kwargs):
     # Once another admin exists, the run's admin may disable, demote or delete itself, and the rest
     # of the run would be 403s: a silent skip. Writes to its own record go to the spare admin, an
     # account of the same kind; the service treats an admin's writes to itself like any other.
-    if _user_write(case) and _target(case) == ADMIN_ID:
+    # The account that logout-all uses (below) must keep its password and stay enabled: its writes
+    # go to the spare as well.
+    if _user_write(case) and _target(case) in (ADMIN_ID, GONE_ID):
         case.path_parameters["id"] = spare["id"]
+    # Ending every session of the run's account would end the run's token, and the rest of the run
+    # would be 401s: the call ends the sessions of an account made for it instead. Only the run's
+    # own token is swapped: a made-up one (the auth checks send those) must still be refused.
+    own = (case.headers or {}).get("Authorization") == f"Bearer {TOKEN}"
+    if case.path == "/auth/logout-all" and GONE["username"] and own:
+        case.headers["Authorization"] = _throwaway_bearer()
 
 
 @schemathesis.hook

@@ -12,11 +12,15 @@ import { clientAddress } from '../http/client-address'
 import { markOAuthRequest } from '../http/oauth'
 import { ProblemSchema } from '../http/problem'
 import { requestIdOf } from '../http/request-log'
+import { problems } from '../http/schemas'
 import { authModels } from './model'
+import type { authPlugin } from './plugin'
 import type { AuthService } from './service'
 
 export interface AuthRoutesOptions {
   auth: AuthService
+  /** The auth plugin, for the routes that act for the signed-in user. */
+  guard: ReturnType<typeof authPlugin>
   /** Take the client address from `X-Forwarded-For`. */
   trustProxy: boolean
   /** `BODY_LIMIT`: no body above it is read, whatever `TOKEN_BODY_LIMIT` allows. */
@@ -99,9 +103,10 @@ const tokenResponses = {
 } as const
 
 /** `/auth`: the OAuth2 password grant, refresh-token rotation and logout. */
-export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) => {
+export const authRoutes = ({ auth, guard, trustProxy, bodyLimit }: AuthRoutesOptions) => {
   const parse = parseTokenRequest(Math.min(TOKEN_BODY_LIMIT, bodyLimit))
   return new Elysia({ prefix: '/auth', tags: ['auth'] })
+    .use(guard)
     .model(authModels)
     .post(
       '/login',
@@ -156,10 +161,27 @@ export const authRoutes = ({ auth, trustProxy, bodyLimit }: AuthRoutesOptions) =
         body: 'RefreshForm',
         response: { 204: t.Void(), 400: 'OAuthError', 415: ProblemSchema },
         detail: {
-          summary: 'Revoke a session',
+          summary: 'End a session',
           operationId: 'logout',
           description:
-            'Revokes the refresh token and every token rotated from the same login. Unknown tokens also get 204.',
+            'Ends the session of this refresh token: it and every token rotated from the same login are revoked, and the access tokens issued in the session are refused from now on. Unknown tokens also get 204.',
+        },
+      },
+    )
+    .post(
+      '/logout-all',
+      async ({ user, set }) => {
+        await auth.logoutEverywhere(user.id)
+        set.status = 204
+      },
+      {
+        auth: true,
+        response: { 204: t.Void(), ...problems(401, 403, 503) },
+        detail: {
+          summary: 'End every session of your account',
+          operationId: 'logoutEverywhere',
+          description:
+            'Revokes all of your refresh tokens and refuses every access token issued to you until now, this one included, on every device.',
         },
       },
     )

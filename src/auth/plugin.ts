@@ -14,7 +14,7 @@ let instances = 0
 /**
  * The auth plugin. Routes opt in with `{ auth: true }` (any signed-in user) or
  * `{ auth: 'admin' }`; the handler then gets `user`, loaded from the store so that disabling,
- * demoting or deleting a user takes effect at once.
+ * demoting or deleting a user, and ending a session, take effect at once.
  *
  * The check runs in `transform`, before validation, so an anonymous caller gets 401 rather than a
  * 422 that would describe the route's body; `resolve` then hands the user over.
@@ -36,6 +36,9 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
     const user = await users.findById(claims.sub)
     if (!user) throw new UnauthorizedError('the account no longer exists', true)
     if (user.disabled) throw forbidden('the account is disabled')
+    // The session checks ride on the read above: no store call of their own (docs/api.md, Sessions).
+    if (claims.sv !== user.sessionVersion || Object.hasOwn(user.endedSessions, claims.sid))
+      throw new UnauthorizedError('the session has ended', true)
     return user
   }
 

@@ -71,7 +71,9 @@ export class AuthService {
     const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
     if (result.outcome === 'invalid') throw invalidGrant('the refresh token is invalid, expired or revoked')
     if (result.outcome === 'reused') {
+      // Someone holds a stolen token: end the chain, and every access token of the account.
       await this.refreshTokens.revokeChain(result.token.chainId, now)
+      await this.users.endAllSessions(result.token.userId)
       this.events.record({
         event: 'refresh_reused',
         reqId: context.reqId,
@@ -97,16 +99,34 @@ export class AuthService {
     return pair
   }
 
-  /** Revokes the chain of `refreshToken`; unknown tokens are ignored. */
+  /**
+   * Ends the session of `refreshToken`: its chain is revoked and the access tokens issued in it
+   * refused. Unknown tokens are ignored.
+   */
   async logout(refreshToken: string): Promise<void> {
     const token = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
-    if (token) await this.refreshTokens.revokeChain(token.chainId, new Date())
+    if (!token) return
+    const now = new Date()
+    await this.refreshTokens.revokeChain(token.chainId, now)
+    // Its access tokens live at most one TTL from now: remembered that long.
+    await this.users.endSession(
+      token.userId,
+      token.chainId,
+      new Date(now.getTime() + this.accessTokens.ttl * 1000),
+    )
   }
 
+  /** Ends every session of `userId`: all refresh tokens revoked, all access tokens refused. */
+  async logoutEverywhere(userId: string): Promise<void> {
+    await this.refreshTokens.revokeAllForUser(userId, new Date())
+    await this.users.endAllSessions(userId)
+  }
+
+  /** A token pair for `user` in session `chainId` (the session id, `sid`, of its access tokens). */
   private async issue(user: UserRecord, chainId: string): Promise<TokenPair> {
     const refreshToken = newRefreshToken()
     const [accessToken] = await Promise.all([
-      this.accessTokens.sign(user.id, user.role),
+      this.accessTokens.sign(user, chainId),
       this.refreshTokens.insert({
         tokenHash: hashRefreshToken(refreshToken),
         userId: user.id,

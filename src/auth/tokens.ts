@@ -8,6 +8,17 @@ export interface AccessClaims {
   role: Role
   jti: string
   exp: number
+  /** The session (refresh-token chain) the token was issued in; logging that session out refuses it. */
+  sid: string
+  /** The user's session version when the token was issued; ending all sessions moves it on. */
+  sv: number
+}
+
+/** Whom a token is issued to, and in which session. */
+export interface TokenSubject {
+  id: string
+  role: Role
+  sessionVersion: number
 }
 
 export interface AccessTokenOptions {
@@ -48,10 +59,11 @@ export class AccessTokens {
     return this.options.ttl
   }
 
-  sign(userId: string, role: Role): Promise<string> {
-    return new SignJWT({ role })
+  /** An access token for `user` in session `sid`. */
+  sign(user: TokenSubject, sid: string): Promise<string> {
+    return new SignJWT({ role: user.role, sid, sv: user.sessionVersion })
       .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
-      .setSubject(userId)
+      .setSubject(user.id)
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setIssuedAt()
@@ -68,7 +80,7 @@ export class AccessTokens {
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
       })
       // jose checks `iat` against the clock only with `maxTokenAge`, and its `clockTolerance` would
       // loosen `exp` as well; this keeps `exp` exact and allows the skew to `iat` alone.
@@ -76,6 +88,8 @@ export class AccessTokens {
         throw new InvalidTokenError('the token was issued in the future')
       if (payload.role !== 'user' && payload.role !== 'admin')
         throw new InvalidTokenError('the token has no role')
+      if (typeof payload.sid !== 'string' || !Number.isSafeInteger(payload.sv))
+        throw new InvalidTokenError('the token names no session')
       return payload as unknown as AccessClaims
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error

@@ -8,6 +8,14 @@ export class ConflictError extends Error {
   }
 }
 
+/** The write would leave no enabled admin; nothing was written. */
+export class LastAdminError extends Error {
+  constructor() {
+    super('this would remove the last enabled admin')
+    this.name = 'LastAdminError'
+  }
+}
+
 /** `expectedVersion` no longer matches the stored document. */
 export class PreconditionFailedError extends Error {
   constructor() {

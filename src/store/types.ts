@@ -16,6 +16,16 @@ export interface UserRecord {
   passwordHash: string
   /** Incremented by every write; the ETag stands on it. */
   version: number
+  /**
+   * Access tokens carry the value they were issued under (`sv`); moving it on ends every session,
+   * so that older access tokens are refused (docs/api.md, Sessions). Not part of `version`.
+   */
+  sessionVersion: number
+  /**
+   * Sessions ended one by one (logout), by session id, each kept until the last access token issued
+   * in it has expired: tokens carrying one of these `sid`s are refused.
+   */
+  endedSessions: Record<string, Date>
   createdAt: Date
   updatedAt: Date
 }
@@ -24,7 +34,10 @@ export type NewUser = Pick<
   UserRecord,
   'username' | 'email' | 'fullName' | 'role' | 'disabled' | 'passwordHash'
 >
-export type UserChanges = Partial<NewUser>
+export type UserChanges = Partial<NewUser> & {
+  /** Also move `sessionVersion` on, in the same write (a new password, a role change, disabling). */
+  endSessions?: boolean
+}
 
 export interface ProductRecord {
   id: string
@@ -86,13 +99,22 @@ export interface UserRepository {
   /**
    * Applies `changes` and bumps the version in one atomic write. With `expectedVersion`, writes only
    * if the stored version still matches, else throws `PreconditionFailedError`. Returns `null` when
-   * no user has that id. Throws `ConflictError` for a taken username or email.
+   * no user has that id. Throws `ConflictError` for a taken username or email, and
+   * `LastAdminError` when the change would leave no enabled admin: that check and the write are one
+   * step, also between instances sharing the database.
    */
   update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null>
-  /** Deletes; same `expectedVersion` rule as `update`. Returns false when no user has that id. */
+  /** Deletes; same `expectedVersion` and last-admin rules as `update`. False when no user has that id. */
   delete(id: string, expectedVersion?: number): Promise<boolean>
   /** Number of enabled admins. */
   countEnabledAdmins(): Promise<number>
+  /** Moves `sessionVersion` on, leaving `version` as it is; an unknown id is ignored. */
+  endAllSessions(id: string): Promise<void>
+  /**
+   * Adds `sid` to `endedSessions` until `until`, leaving `version` as it is, and forgets entries
+   * whose time has passed; an unknown id is ignored.
+   */
+  endSession(id: string, sid: string, until: Date): Promise<void>
 }
 
 export interface ProductRepository {

@@ -116,7 +116,7 @@ export const userRoutes = (
           summary: 'Change your own account',
           operationId: 'updateMe',
           description:
-            'Changes `fullName` and `email`; a new `password` needs `currentPassword` and signs out every session (all refresh tokens are revoked). A wrong `currentPassword` counts as a failed login of the account (429 with `Retry-After` past the login limits).',
+            'Changes `fullName`, `email` and `password`. A new `email` or `password` needs `currentPassword`; a new `password` ends every session of the account, this one included (its refresh tokens are revoked and its access tokens refused: sign in again). A wrong `currentPassword` counts as a failed login of the account (429 with `Retry-After` past the login limits).',
         },
       },
     )
@@ -186,7 +186,8 @@ export const userRoutes = (
       detail: {
         summary: 'Change a user',
         operationId: 'updateUser',
-        description: "A new `password` or `disabled: true` also revokes all of the user's refresh tokens.",
+        description:
+          "A new `password`, a new `role` or `disabled: true` also ends all of the user's sessions: their refresh tokens are revoked (for a password or disabling) and their access tokens refused. Refused with 409 when it would leave no enabled admin.",
       },
     })
     .delete(
@@ -207,7 +208,8 @@ export const userRoutes = (
         detail: {
           summary: 'Delete a user',
           operationId: 'deleteUser',
-          description: "Also revokes the user's refresh tokens.",
+          description:
+            "Also revokes the user's refresh tokens. Refused with 409 when it would leave no enabled admin.",
         },
       },
     )

@@ -105,12 +105,15 @@ export const PatchMe = t.Object(
       Text({
         maxLength: PASSWORD_MAX,
         error: `must be at most ${PASSWORD_MAX} characters`,
-        description: 'Required with password',
+        description: 'Required with password and with email',
       }),
     ),
   },
-  // TypeBox does not know `dependentRequired`: the service refuses a password without it (422).
-  { ...strict, ...documentOnly({ dependentRequired: { password: ['currentPassword'] } }) },
+  // TypeBox does not know `dependentRequired`: the service refuses a password or an email without it (422).
+  {
+    ...strict,
+    ...documentOnly({ dependentRequired: { password: ['currentPassword'], email: ['currentPassword'] } }),
+  },
 )
 
 export const UserListQuery = t.Object(

@@ -2,7 +2,7 @@ import type { UserSortField } from '../core/domain'
 import { conflict, forbidden, HttpError, notFound } from '../core/errors'
 import { hashPassword, verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
-import { ConflictError } from '../store/errors'
+import { ConflictError, LastAdminError } from '../store/errors'
 import type {
   NewUser,
   Page,
@@ -23,19 +23,6 @@ function normalize<T extends { fullName?: string }>(input: T): T {
   return input.fullName === undefined ? input : { ...input, fullName: input.fullName.trim() }
 }
 
-const isEnabledAdmin = (u: Pick<UserRecord, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
-
-/** Runs async tasks one after another, in call order; a failed task does not stop the next. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve()
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task)
-    this.tail = result.catch(() => undefined)
-    return result
-  }
-}
-
 /** An attempt under way in `PasswordThrottle`; it counts as failed unless told otherwise. */
 export interface ThrottledAttempt {
   succeeded(): Promise<void>
@@ -52,11 +39,14 @@ export interface PasswordThrottle {
   beginRegistration(address: string): Promise<ThrottledAttempt>
 }
 
-/** Accounts: creation, reads, admin changes and self-service, with the last-admin rule. */
-export class UserService {
-  /** Serializes the last-admin check with its write; see `keepOneAdmin`. */
-  private readonly adminChanges = new SerialQueue()
+/** The store's `LastAdminError` as the 409 the API answers; other errors as they are. */
+function lastAdminConflict(error: unknown): never {
+  if (error instanceof LastAdminError) throw conflict('this would remove the last enabled admin', '/role')
+  throw error
+}
 
+/** Accounts: creation, reads, admin changes and self-service. */
+export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
@@ -110,7 +100,11 @@ export class UserService {
     return this.users.list(filter, sort, page)
   }
 
-  /** An admin's change to any user (`PUT` and `PATCH /users/{id}`); `context.actorId` is the admin. */
+  /**
+   * An admin's change to any user (`PUT` and `PATCH /users/{id}`); `context.actorId` is the admin.
+   * A new password, a new role or disabling ends the user's sessions (docs/api.md, Sessions).
+   * The store refuses to remove the last enabled admin (409).
+   */
   async update(
     id: string,
     input: UserChangesInput,
@@ -120,48 +114,33 @@ export class UserService {
     const { password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
     if (password !== undefined) changes.passwordHash = await hashPassword(password)
-    const write = async () => {
-      const updated = await this.users.update(id, changes, expectedVersion)
-      if (!updated) throw notFound('user')
-      return updated
-    }
-    // What the user was, to tell which security events the change makes; read only when the
-    // change touches the email (role and disabled read it below anyway).
-    let before: UserRecord | null = null
-    // Only a change of role or disabled can remove an admin: only those read the user first, and
-    // wait in line so that the check and the write go together.
-    const updated =
-      changes.role === undefined && changes.disabled === undefined
-        ? await (async () => {
-            if (changes.email !== undefined) before = await this.users.findById(id)
-            return write()
-          })()
-        : await this.adminChanges.run(async () => {
-            const current = await this.users.findById(id)
-            if (!current) throw notFound('user')
-            before = current
-            if (isEnabledAdmin(current) && !isEnabledAdmin({ ...current, ...changes }))
-              await this.keepOneAdmin()
-            return write()
-          })
+    // What the user was: which sessions to end and which security events to record. Read only
+    // when the change touches a field that matters to either.
+    const touchesAccess = changes.role !== undefined || changes.disabled !== undefined
+    const before = touchesAccess || changes.email !== undefined ? await this.users.findById(id) : null
+    if (touchesAccess && !before) throw notFound('user')
+    changes.endSessions =
+      password !== undefined ||
+      (before !== null && changes.role !== undefined && changes.role !== before.role) ||
+      (before !== null && changes.disabled === true && !before.disabled)
+    const updated = await this.users.update(id, changes, expectedVersion).catch(lastAdminConflict)
+    if (!updated) throw notFound('user')
     if (password !== undefined || changes.disabled) await this.refreshTokens.revokeAllForUser(id, new Date())
     this.recordChanges(before, updated, password !== undefined, context)
     return updated
   }
 
-  /** `context.actorId` is the admin. */
+  /** `context.actorId` is the admin. The store refuses to delete the last enabled admin (409). */
   async delete(id: string, expectedVersion?: number, context: RequestContext = {}): Promise<void> {
-    await this.adminChanges.run(async () => {
-      const current = await this.users.findById(id)
-      if (!current) throw notFound('user')
-      if (isEnabledAdmin(current)) await this.keepOneAdmin()
-      if (!(await this.users.delete(id, expectedVersion))) throw notFound('user')
-    })
+    if (!(await this.users.delete(id, expectedVersion).catch(lastAdminConflict))) throw notFound('user')
     await this.refreshTokens.revokeAllForUser(id, new Date())
     this.events.record({ event: 'account_deleted', ...context, accountId: id, outcome: 'success' })
   }
 
-  /** Self-service change (`PATCH /users/me`); a new password needs the current one. */
+  /**
+   * Self-service change (`PATCH /users/me`). A new password or email needs the current password;
+   * a new password ends every session, this one included.
+   */
   async updateSelf(
     actor: UserRecord,
     input: SelfChangesInput,
@@ -173,10 +152,11 @@ export class UserService {
     const who = { reqId, address, accountId: actor.id, actorId: actor.id }
     const { currentPassword, password, ...rest } = normalize(input)
     const changes: UserChanges = { ...rest }
-    if (password !== undefined) {
+    if (password !== undefined || changes.email !== undefined) {
+      const what = password !== undefined ? 'password' : 'email'
       if (currentPassword === undefined) {
-        throw new HttpError(422, 'currentPassword is required to change the password', {}, [
-          { pointer: '/currentPassword', detail: 'required together with password' },
+        throw new HttpError(422, `currentPassword is required to change the ${what}`, {}, [
+          { pointer: '/currentPassword', detail: `required together with ${what}` },
         ])
       }
       // Wrong guesses count with failed logins of the account (429 past the limit), so that a
@@ -191,7 +171,10 @@ export class UserService {
         throw new HttpError(403, 'currentPassword is wrong')
       }
       await attempt.succeeded()
+    }
+    if (password !== undefined) {
       changes.passwordHash = await hashPassword(password)
+      changes.endSessions = true
     }
     const updated = await this.users.update(actor.id, changes, expectedVersion)
     if (!updated) throw notFound('user')
@@ -240,17 +223,5 @@ export class UserService {
   private async refuseTaken(username: string, email: string): Promise<void> {
     if (await this.users.findByLogin(username.toLowerCase())) throw new ConflictError('username')
     if (await this.users.findByLogin(email.toLowerCase())) throw new ConflictError('email')
-  }
-
-  /**
-   * Refuses a change that would leave no enabled admin. Callers run the count and their write in
-   * `adminChanges`, so two admins demoting each other at once cannot both pass within one process.
-   * Across several instances the window between count and write remains: neither store offers a
-   * cross-document transaction on FerretDB v1, and it is one round trip of two admins acting at once.
-   */
-  private async keepOneAdmin(): Promise<void> {
-    if ((await this.users.countEnabledAdmins()) <= 1) {
-      throw conflict('this would remove the last enabled admin', '/role')
-    }
   }
 }

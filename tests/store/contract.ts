@@ -5,6 +5,7 @@ import { describeLoginAttemptContract } from './contract/attempts'
 import { describeClientContract } from './contract/clients'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
+import { describeSessionAndAdminContract } from './contract/sessions'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
 import { describeUserContract } from './contract/users'
@@ -24,6 +25,7 @@ export function describeStoreContract(engine: Engine): void {
     })
 
     describeUserContract(store)
+    describeSessionAndAdminContract(store)
     describeUserListContract(store)
     describeProductContract(store)
     describeProductListContract(store)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { type Db, MongoServerError } from 'mongodb'
+import { WriteClaims } from '../../src/store/mongo/claims'
 import { chooseServer, openCompat } from '../../src/store/mongo/compat'
 import { FerretDBCompat } from '../../src/store/mongo/compat/ferretdb'
 import { MongoDBCompat } from '../../src/store/mongo/compat/mongodb'
@@ -18,6 +19,9 @@ const fakeDb = (info: object | null) =>
     collection: () => ({}),
   }) as unknown as Db
 
+/** Write claims on a database that is never written to here. */
+const claims = new WriteClaims(fakeDb(null), 5000)
+
 describe('mongodb server compat', () => {
   test('auto: a server that reports itself as MongoDB gets the plain MongoDB behaviour', () => {
     expect(chooseServer('auto', mongoBuildInfo)).toBe('mongodb')
@@ -33,12 +37,12 @@ describe('mongodb server compat', () => {
   })
 
   test('openCompat asks the server only in auto mode, and builds the implementation chosen', async () => {
-    expect(await openCompat(fakeDb(mongoBuildInfo), 'auto')).not.toBeInstanceOf(FerretDBCompat)
-    expect(await openCompat(fakeDb(ferretBuildInfo), 'auto')).toBeInstanceOf(FerretDBCompat)
-    const forced = await openCompat(fakeDb(null), 'mongodb')
+    expect(await openCompat(fakeDb(mongoBuildInfo), 'auto', claims)).not.toBeInstanceOf(FerretDBCompat)
+    expect(await openCompat(fakeDb(ferretBuildInfo), 'auto', claims)).toBeInstanceOf(FerretDBCompat)
+    const forced = await openCompat(fakeDb(null), 'mongodb', claims)
     expect(forced).toBeInstanceOf(MongoDBCompat)
     expect(forced).not.toBeInstanceOf(FerretDBCompat)
-    expect(await openCompat(fakeDb(null), 'ferretdb')).toBeInstanceOf(FerretDBCompat)
+    expect(await openCompat(fakeDb(null), 'ferretdb', claims)).toBeInstanceOf(FerretDBCompat)
   })
 
   test('plain MongoDB: a duplicate key is told by the keyPattern of code 11000', async () => {

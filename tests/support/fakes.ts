@@ -4,7 +4,7 @@
  * real engines are held to the same contract by `tests/store/contract`.
  */
 import type { ProductSortField, UserSortField } from '../../src/core/domain'
-import { ConflictError, PreconditionFailedError } from '../../src/store/errors'
+import { ConflictError, LastAdminError, PreconditionFailedError } from '../../src/store/errors'
 import type {
   LoginAttemptRepository,
   NewProduct,
@@ -80,6 +80,8 @@ class Records<R extends { id: string }> {
   }
 }
 
+const isEnabledAdmin = (u: UserRecord) => u.role === 'admin' && !u.disabled
+
 export class FakeUserRepository extends Records<UserRecord> implements UserRepository {
   /** Stores `fields` (on top of a plain enabled user) at once, as a test's starting state. */
   seed(fields: Partial<NewUser> = {}): UserRecord {
@@ -90,6 +92,8 @@ export class FakeUserRepository extends Records<UserRecord> implements UserRepos
       role: 'user',
       disabled: false,
       passwordHash: 'not-a-real-hash',
+      sessionVersion: 0,
+      endedSessions: {},
       ...fields,
       email: (fields.email ?? `${name}@example.test`).toLowerCase(),
     })
@@ -124,14 +128,17 @@ export class FakeUserRepository extends Records<UserRecord> implements UserRepos
   async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null> {
     const current = this.records.get(id)
     if (!current) return null
-    checkVersion(current, expectedVersion)
+    const { endSessions, ...fields } = changes
     const next: UserRecord = {
       ...current,
-      ...changes,
+      ...fields,
       email: (changes.email ?? current.email).toLowerCase(),
       version: current.version + 1,
+      sessionVersion: current.sessionVersion + (endSessions ? 1 : 0),
       updatedAt: new Date(),
     }
+    if (!isEnabledAdmin(next)) this.keepAnAdmin(current)
+    checkVersion(current, expectedVersion)
     this.checkUnique(next)
     return this.keep(next)
   }
@@ -139,12 +146,29 @@ export class FakeUserRepository extends Records<UserRecord> implements UserRepos
   async delete(id: string, expectedVersion?: number): Promise<boolean> {
     const current = this.records.get(id)
     if (!current) return false
+    this.keepAnAdmin(current)
     checkVersion(current, expectedVersion)
     return this.records.delete(id)
   }
 
   async countEnabledAdmins(): Promise<number> {
-    return [...this.records.values()].filter((u) => u.role === 'admin' && !u.disabled).length
+    return [...this.records.values()].filter(isEnabledAdmin).length
+  }
+
+  async endAllSessions(id: string): Promise<void> {
+    const current = this.records.get(id)
+    if (current) current.sessionVersion += 1
+  }
+
+  async endSession(id: string, sid: string, until: Date): Promise<void> {
+    const current = this.records.get(id)
+    if (current) current.endedSessions[sid] = until
+  }
+
+  /** Throws `LastAdminError` when `current` is the last enabled admin and is about to stop being one. */
+  private keepAnAdmin(current: UserRecord): void {
+    const admins = [...this.records.values()].filter(isEnabledAdmin)
+    if (isEnabledAdmin(current) && admins.length <= 1) throw new LastAdminError()
   }
 
   /** Username and email are unique ignoring case, among the other users. */

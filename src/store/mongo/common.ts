@@ -55,9 +55,9 @@ export function definedOnly<T extends object>(changes: T): Partial<T> {
 }
 
 /**
- * Applies `set` and bumps the version in one conditional write. Only when nothing matched does it
- * read again, to tell a missing document (null) from a stale `expectedVersion` (412). `scope`
- * narrows what may be written (a product's owner): outside it counts as missing.
+ * Applies `set` (and `inc`) and bumps the version in one conditional write. Only when nothing
+ * matched does it read again, to tell a missing document (null) from a stale `expectedVersion`
+ * (412). `scope` narrows what may be written (a product's owner): outside it counts as missing.
  */
 export async function updateVersioned<D extends VersionedDoc>(
   compat: ServerCompat,
@@ -66,12 +66,13 @@ export async function updateVersioned<D extends VersionedDoc>(
   set: Partial<D>,
   expectedVersion: number | undefined,
   scope: Filter<D> = {},
+  inc: Record<string, number> = {},
 ): Promise<D | null> {
   const _id = toObjectId(id)
   if (!_id) return null
   const update = {
     $set: { ...set, updatedAt: new Date() },
-    $inc: { version: 1 },
+    $inc: { ...inc, version: 1 },
   } as unknown as UpdateFilter<D>
   const doc = await compat.updateIfMatches(collection, versionFilter(_id, expectedVersion, scope), update)
   if (doc) return doc as D

@@ -3,6 +3,7 @@ import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
 import type { ClientRepository, LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
+import { WriteClaims } from './claims.ts'
 import { clientIndexes, MongoClientRepository } from './clients.ts'
 import {
   type CompatMode,
@@ -77,9 +78,11 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
   try {
     await client.connect()
     const db = client.db(options.dbName)
-    const compat = await openCompat(db, options.compat ?? 'auto')
+    const claims = new WriteClaims(db, timeoutMS)
+    const compat = await openCompat(db, options.compat ?? 'auto', claims)
     await compat.createIndexes(db, INDEXES)
-    return new MongoStore(client, db, compat, compat.supervise(client, options.logger), timeoutMS)
+    const supervision = compat.supervise(client, options.logger)
+    return new MongoStore(client, db, compat, claims, supervision, timeoutMS)
   } catch (error) {
     await client.close().catch(() => {})
     throw mapUnavailable(error)
@@ -98,10 +101,11 @@ class MongoStore implements Store {
     private readonly client: MongoClient,
     private readonly db: Db,
     compat: ServerCompat,
+    claims: WriteClaims,
     private readonly supervision: Supervision,
     private readonly timeoutMS: number,
   ) {
-    this.users = bounded(new MongoUserRepository(db, compat), timeoutMS)
+    this.users = bounded(new MongoUserRepository(db, compat, claims, timeoutMS), timeoutMS)
     this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)

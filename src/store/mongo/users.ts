@@ -1,7 +1,7 @@
 /** Users in the `users` collection. */
-import type { Collection, Db, Filter, IndexDescription } from 'mongodb'
+import type { Collection, Db, Filter, IndexDescription, UpdateFilter } from 'mongodb'
 import type { Role, UserSortField } from '../../core/domain.ts'
-import { ConflictError } from '../errors.ts'
+import { ConflictError, LastAdminError } from '../errors.ts'
 import type {
   NewUser,
   Page,
@@ -12,6 +12,7 @@ import type {
   UserRecord,
   UserRepository,
 } from '../types.ts'
+import type { WriteClaims } from './claims.ts'
 import {
   containsIgnoringCase,
   definedOnly,
@@ -22,7 +23,7 @@ import {
   updateVersioned,
   type VersionedDoc,
 } from './common.ts'
-import type { ServerCompat } from './compat/index.ts'
+import type { ServerCompat, VersionFilter } from './compat/index.ts'
 import { guard, mapUnavailable } from './errors.ts'
 
 /** A user as stored: `usernameKey` is the lower-cased username that uniqueness and sorting use. */
@@ -34,6 +35,10 @@ export interface UserDoc extends VersionedDoc {
   role: Role
   disabled: boolean
   passwordHash: string
+  /** Absent on users stored before sessions could be ended: 0. */
+  sessionVersion?: number
+  /** Session id → until when its access tokens are refused; absent when none was ever ended. */
+  endedSessions?: Record<string, Date>
 }
 
 // Explicit names: a collision is told by the index it hit.
@@ -64,18 +69,25 @@ function toRecord(doc: UserDoc): UserRecord {
     disabled: doc.disabled,
     passwordHash: doc.passwordHash,
     version: doc.version,
+    sessionVersion: doc.sessionVersion ?? 0,
+    endedSessions: doc.endedSessions ?? {},
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   }
 }
 
 /** The stored form of the fields in `changes`: keys derived from username and email included. */
-function toStored(changes: UserChanges): Partial<UserDoc> {
+function toStored({ endSessions: _, ...changes }: UserChanges): Partial<UserDoc> {
   const stored: Partial<UserDoc> = definedOnly(changes)
   if (changes.username !== undefined) stored.usernameKey = changes.username.toLowerCase()
   if (changes.email !== undefined) stored.email = changes.email.toLowerCase()
   return stored
 }
+
+const isEnabledAdmin = (u: Pick<UserDoc, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
+
+/** The claim every change that can remove an enabled admin holds (see `keepingAnAdmin`). */
+const ADMIN_CLAIM = 'users:enabled-admins'
 
 export class MongoUserRepository implements UserRepository {
   private readonly users: Collection<UserDoc>
@@ -83,6 +95,9 @@ export class MongoUserRepository implements UserRepository {
   constructor(
     db: Db,
     private readonly compat: ServerCompat,
+    private readonly claims: WriteClaims,
+    /** The deadline of one store call: the longest a change waits for another admin change. */
+    private readonly callTimeoutMs: number,
   ) {
     this.users = db.collection<UserDoc>('users')
   }
@@ -138,22 +153,93 @@ export class MongoUserRepository implements UserRepository {
 
   update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null> {
     const stored = toStored(changes)
-    return guard(async () => {
+    const inc: Record<string, number> = changes.endSessions ? { sessionVersion: 1 } : {}
+    const write = async () => {
       try {
-        const doc = await updateVersioned(this.compat, this.users, id, stored, expectedVersion)
+        const doc = await updateVersioned(this.compat, this.users, id, stored, expectedVersion, {}, inc)
         return doc ? toRecord(doc) : null
       } catch (error) {
         throw await this.conflictOr(error, stored)
       }
-    })
+    }
+    // Only a change of role or disabled can remove an admin.
+    if (changes.role === undefined && changes.disabled === undefined) return guard(write)
+    return guard(() =>
+      this.keepingAnAdmin(id, (current) => !isEnabledAdmin({ ...current, ...stored }), write),
+    )
   }
 
   delete(id: string, expectedVersion?: number): Promise<boolean> {
-    return guard(() => deleteVersioned(this.compat, this.users, id, expectedVersion))
+    return guard(() =>
+      this.keepingAnAdmin(
+        id,
+        () => true,
+        () => deleteVersioned(this.compat, this.users, id, expectedVersion),
+      ),
+    )
   }
 
   countEnabledAdmins(): Promise<number> {
     return guard(() => this.users.countDocuments({ role: 'admin', disabled: false }))
+  }
+
+  endAllSessions(id: string): Promise<void> {
+    return this.writeSessions(id, { $inc: { sessionVersion: 1 } })
+  }
+
+  endSession(id: string, sid: string, until: Date): Promise<void> {
+    return guard(async () => {
+      const _id = toObjectId(id)
+      if (!_id) return
+      // Session ids are UUIDs: no '.' or '$' to misread in a field path.
+      const doc = await this.compat.updateIfMatches(
+        this.users,
+        { _id } as VersionFilter<UserDoc>,
+        {
+          $set: { [`endedSessions.${sid}`]: until },
+        } as UpdateFilter<UserDoc>,
+      )
+      const now = Date.now()
+      const over = Object.entries(doc?.endedSessions ?? {}).filter(([, at]) => at.getTime() <= now)
+      // Forgetting an entry whose time has passed changes no answer, whenever it lands.
+      if (over.length > 0) {
+        const unset = Object.fromEntries(over.map(([old]) => [`endedSessions.${old}`, '']))
+        await this.writeSessions(id, { $unset: unset } as UpdateFilter<UserDoc>)
+      }
+    })
+  }
+
+  /** A write of the session fields, which leaves `version` (the ETag) as it is. */
+  private writeSessions(id: string, update: UpdateFilter<UserDoc>): Promise<void> {
+    const _id = toObjectId(id)
+    if (!_id) return Promise.resolve()
+    return guard(async () => {
+      await this.compat.updateIfMatches(this.users, { _id } as VersionFilter<UserDoc>, update)
+    })
+  }
+
+  /**
+   * Runs `write` holding the admin claim, after refusing with `LastAdminError` when the user is an
+   * enabled admin, `removes(current)` says the write ends that, and no other enabled admin exists.
+   * Every such change holds the claim, on any instance, so the count cannot go stale before the
+   * write: two admins demoting each other at once leave one. (A multi-document transaction would
+   * do the same, but needs a replica set; a standalone server and FerretDB v1 have none.)
+   */
+  private async keepingAnAdmin<T>(
+    id: string,
+    removes: (current: UserDoc) => boolean,
+    write: () => Promise<T>,
+  ) {
+    const _id = toObjectId(id)
+    if (!_id) return write()
+    return this.claims.exclusive(ADMIN_CLAIM, this.callTimeoutMs, async () => {
+      const current = await this.users.findOne({ _id })
+      if (current && isEnabledAdmin(current) && removes(current)) {
+        if ((await this.users.countDocuments({ role: 'admin', disabled: false })) <= 1)
+          throw new LastAdminError()
+      }
+      return write()
+    })
   }
 
   /** `ConflictError` naming the field when writing `written` hit a unique index, else `error` itself. */

@@ -69,6 +69,12 @@ const migrations: readonly string[] = [
   ALTER TABLE login_attempts ADD COLUMN attempt_id TEXT;
   CREATE INDEX login_attempts_attempt ON login_attempts (attempt_id);
   `,
+  // Sessions (issue #10): ended_sessions is a JSON object, session id to epoch ms.
+  `
+  ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN ended_sessions TEXT NOT NULL DEFAULT '{}';
+  `,
+  // Registered OAuth clients (issue #11): the lists are JSON arrays.
   `
   CREATE TABLE clients (
     id                         TEXT PRIMARY KEY,

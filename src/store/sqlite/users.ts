@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { ObjectId } from 'bson'
 import type { Role, UserSortField } from '../../core/domain'
-import { PreconditionFailedError } from '../errors'
+import { LastAdminError, PreconditionFailedError } from '../errors'
 import type {
   NewUser,
   Page,
@@ -24,12 +24,14 @@ interface UserRow {
   disabled: number
   password_hash: string
   version: number
+  session_version: number
+  ended_sessions: string
   created_at: number
   updated_at: number
 }
 
 const COLUMNS =
-  'id, username, email, full_name, role, disabled, password_hash, version, created_at, updated_at'
+  'id, username, email, full_name, role, disabled, password_hash, version, session_version, ended_sessions, created_at, updated_at'
 
 /** Usernames sort by their lower-cased key (emails are lower-case already), so the order ignores case. */
 const SORT_COLUMNS: Record<UserSortField, string> = {
@@ -37,6 +39,8 @@ const SORT_COLUMNS: Record<UserSortField, string> = {
   email: 'email',
   createdAt: 'created_at',
 }
+
+const isEnabledAdmin = (row: Pick<UserRow, 'role' | 'disabled'>) => row.role === 'admin' && row.disabled === 0
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -48,6 +52,13 @@ function toRecord(row: UserRow): UserRecord {
     disabled: row.disabled !== 0,
     passwordHash: row.password_hash,
     version: row.version,
+    sessionVersion: row.session_version,
+    endedSessions: Object.fromEntries(
+      Object.entries(JSON.parse(row.ended_sessions) as Record<string, number>).map(([sid, until]) => [
+        sid,
+        new Date(until),
+      ]),
+    ),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   }
@@ -62,6 +73,8 @@ export class SqliteUserRepository implements UserRepository {
   readonly #delete
   readonly #exists
   readonly #countEnabledAdmins
+  readonly #endAllSessions
+  readonly #setEndedSessions
 
   constructor(private readonly db: Database) {
     this.#insert = db.query<UserRow, Params>(
@@ -87,6 +100,7 @@ export class SqliteUserRepository implements UserRepository {
          role = coalesce($role, role),
          disabled = coalesce($disabled, disabled),
          password_hash = coalesce($passwordHash, password_hash),
+         session_version = session_version + $endSessions,
          version = version + 1,
          updated_at = $now
        WHERE id = $id AND ($expectedVersion IS NULL OR version = $expectedVersion)
@@ -98,6 +112,12 @@ export class SqliteUserRepository implements UserRepository {
     this.#exists = db.query<{ found: number }, Params>('SELECT 1 AS found FROM users WHERE id = $id')
     this.#countEnabledAdmins = db.query<{ count: number }, []>(
       "SELECT count(*) AS count FROM users WHERE role = 'admin' AND disabled = 0",
+    )
+    this.#endAllSessions = db.query<never, Params>(
+      'UPDATE users SET session_version = session_version + 1 WHERE id = $id',
+    )
+    this.#setEndedSessions = db.query<never, Params>(
+      'UPDATE users SET ended_sessions = $endedSessions WHERE id = $id',
     )
   }
 
@@ -160,20 +180,34 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<UserRecord | null> {
+    const params = {
+      id,
+      expectedVersion: expectedVersion ?? null,
+      username: changes.username ?? null,
+      usernameKey: changes.username?.toLowerCase() ?? null,
+      email: changes.email?.toLowerCase() ?? null,
+      fullName: changes.fullName ?? null,
+      fullNameKey: changes.fullName?.toLowerCase() ?? null,
+      role: changes.role ?? null,
+      disabled: changes.disabled ?? null,
+      passwordHash: changes.passwordHash ?? null,
+      endSessions: changes.endSessions ? 1 : 0,
+      now: Date.now(),
+    }
+    const write = () => this.#update.get(params)
+    // Only a change of role or disabled can remove an admin: only those take the write lock first.
     const row = guarded(() =>
-      this.#update.get({
-        id,
-        expectedVersion: expectedVersion ?? null,
-        username: changes.username ?? null,
-        usernameKey: changes.username?.toLowerCase() ?? null,
-        email: changes.email?.toLowerCase() ?? null,
-        fullName: changes.fullName ?? null,
-        fullNameKey: changes.fullName?.toLowerCase() ?? null,
-        role: changes.role ?? null,
-        disabled: changes.disabled ?? null,
-        passwordHash: changes.passwordHash ?? null,
-        now: Date.now(),
-      }),
+      changes.role === undefined && changes.disabled === undefined
+        ? write()
+        : this.#keepingAnAdmin(
+            id,
+            (current) =>
+              !isEnabledAdmin({
+                role: changes.role ?? current.role,
+                disabled: changes.disabled === undefined ? current.disabled : Number(changes.disabled),
+              }),
+            write,
+          ),
     )
     if (row) return toRecord(row)
     this.#assertMissing(id)
@@ -181,7 +215,13 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async delete(id: string, expectedVersion?: number): Promise<boolean> {
-    const { changes } = guarded(() => this.#delete.run({ id, expectedVersion: expectedVersion ?? null }))
+    const { changes } = guarded(() =>
+      this.#keepingAnAdmin(
+        id,
+        () => true,
+        () => this.#delete.run({ id, expectedVersion: expectedVersion ?? null }),
+      ),
+    )
     if (changes > 0) return true
     this.#assertMissing(id)
     return false
@@ -189,6 +229,45 @@ export class SqliteUserRepository implements UserRepository {
 
   async countEnabledAdmins(): Promise<number> {
     return guarded(() => this.#countEnabledAdmins.get()?.count ?? 0)
+  }
+
+  async endAllSessions(id: string): Promise<void> {
+    guarded(() => this.#endAllSessions.run({ id }))
+  }
+
+  async endSession(id: string, sid: string, until: Date): Promise<void> {
+    const now = Date.now()
+    // Read and write in one transaction: a concurrent logout of another session is not lost.
+    guarded(() =>
+      this.db
+        .transaction(() => {
+          const row = this.#findById.get({ id })
+          if (!row) return
+          const live = Object.entries(JSON.parse(row.ended_sessions) as Record<string, number>).filter(
+            ([, at]) => at > now,
+          )
+          const endedSessions = JSON.stringify(Object.fromEntries([...live, [sid, until.getTime()]]))
+          this.#setEndedSessions.run({ id, endedSessions })
+        })
+        .immediate(),
+    )
+  }
+
+  /**
+   * Runs `write` in a transaction that holds the write lock from the start (so no other process
+   * can change an admin in between), after refusing with `LastAdminError` when the user is an
+   * enabled admin, `removes(current)` says the write ends that, and no other enabled admin exists.
+   */
+  #keepingAnAdmin<T>(id: string, removes: (current: UserRow) => boolean, write: () => T): T {
+    return this.db
+      .transaction(() => {
+        const current = this.#findById.get({ id })
+        if (current && isEnabledAdmin(current) && removes(current)) {
+          if ((this.#countEnabledAdmins.get()?.count ?? 0) <= 1) throw new LastAdminError()
+        }
+        return write()
+      })
+      .immediate()
   }
 
   /** After a write matched no row: the user is gone (fine), or its version moved on (412). */

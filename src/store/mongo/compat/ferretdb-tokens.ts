@@ -9,10 +9,10 @@
  */
 import { type Collection, type Db, type IndexDescription, ObjectId } from 'mongodb'
 import type { RefreshTokenRecord, RotateResult } from '../../types.ts'
+import { CLAIMED, type WriteClaims } from '../claims.ts'
 import { toObjectId } from '../common.ts'
 import { guard } from '../errors.ts'
 import { MongoRefreshTokenRepository, toRecord } from '../tokens.ts'
-import { CLAIMED, type WriteClaims } from './ferretdb-claims.ts'
 
 /** One revocation: a whole chain, or every token of a user created up to `at`. */
 interface RevocationDoc {

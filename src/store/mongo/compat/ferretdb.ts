@@ -16,9 +16,9 @@ import {
 import type { Logger } from '../../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
 import { failuresOf, MongoLoginAttemptRepository } from '../attempts.ts'
+import { CLAIMS_COLLECTION, type WriteClaims } from '../claims.ts'
 import type { VersionedDoc } from '../common.ts'
 import { guard } from '../errors.ts'
-import { CLAIMED, CLAIMS_COLLECTION, WriteClaims } from './ferretdb-claims.ts'
 import { MonitorWatchdog } from './ferretdb-monitor.ts'
 import { FerretDBRefreshTokenRepository, REVOCATIONS, revocationIndexes } from './ferretdb-tokens.ts'
 import type { IndexPlan, Supervision, VersionFilter } from './index.ts'
@@ -27,12 +27,12 @@ import { MongoDBCompat } from './mongodb.ts'
 /** SQLite's message for a unique index hit, as FerretDB v1 passes it through: `index '<table>_<name>'`. */
 const SQLITE_UNIQUE = /UNIQUE constraint failed: index '([^']+)'/
 
-export class FerretDBCompat extends MongoDBCompat {
-  private readonly claims: WriteClaims
+/** How long a write waits for another writer of the same document to finish before it gives up (503). */
+const CLAIM_WAIT_MS = 2_000
 
-  constructor(db: Db) {
+export class FerretDBCompat extends MongoDBCompat {
+  constructor(private readonly claims: WriteClaims) {
     super()
-    this.claims = new WriteClaims(db)
   }
 
   /**
@@ -55,14 +55,14 @@ export class FerretDBCompat extends MongoDBCompat {
     filter: VersionFilter<D>,
     update: UpdateFilter<D>,
   ): Promise<WithId<D> | null> {
-    return this.claimed(collection, filter, null, () => super.updateIfMatches(collection, filter, update))
+    return this.claimed(collection, filter, () => super.updateIfMatches(collection, filter, update))
   }
 
   override deleteIfMatches<D extends VersionedDoc>(
     collection: Collection<D>,
     filter: VersionFilter<D>,
   ): Promise<boolean> {
-    return this.claimed(collection, filter, false, () => super.deleteIfMatches(collection, filter))
+    return this.claimed(collection, filter, () => super.deleteIfMatches(collection, filter))
   }
 
   /**
@@ -100,19 +100,17 @@ export class FerretDBCompat extends MongoDBCompat {
   }
 
   /**
-   * Runs a versioned `write` under a claim on the version it expects (see ferretdb-claims.ts);
-   * a claim held by another writer answers `lost`, as a version that moved on would.
+   * Runs a `write` of one document under that document's claim, waiting while another writer holds
+   * it: FerretDB v1 writes back the whole document it read, so two writes of one document at once
+   * can lose one, conditional or not. The filter is evaluated once the claim is held.
    */
-  private async claimed<D extends VersionedDoc, T>(
+  private claimed<D extends VersionedDoc, T>(
     collection: Collection<D>,
     filter: VersionFilter<D>,
-    lost: T,
     write: () => Promise<T>,
   ): Promise<T> {
-    if (filter.version === undefined) return write()
-    const key = `${collection.collectionName}:${filter._id.toHexString()}:${filter.version}`
-    const result = await this.claims.run(key, write)
-    return result === CLAIMED ? lost : result
+    const key = `${collection.collectionName}:${filter._id.toHexString()}`
+    return this.claims.exclusive(key, CLAIM_WAIT_MS, write)
   }
 }
 

@@ -15,6 +15,7 @@ import type {
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
 import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
+import type { WriteClaims } from '../claims.ts'
 import type { VersionedDoc } from '../common.ts'
 import { FerretDBCompat } from './ferretdb.ts'
 import { MongoDBCompat } from './mongodb.ts'
@@ -77,9 +78,16 @@ export function chooseServer(mode: CompatMode, buildInfo?: Document): Server {
   return buildInfo && 'ferretdbVersion' in buildInfo ? 'ferretdb' : 'mongodb'
 }
 
-/** The compat `mode` names for `db`, asking the server only when the mode is `auto`. */
-export async function openCompat(db: Db, mode: CompatMode | ServerCompat): Promise<ServerCompat> {
+/**
+ * The compat `mode` names for `db`, asking the server only when the mode is `auto`; `claims` are the
+ * store's write claims, which the FerretDB compat takes around every conditional write.
+ */
+export async function openCompat(
+  db: Db,
+  mode: CompatMode | ServerCompat,
+  claims: WriteClaims,
+): Promise<ServerCompat> {
   if (typeof mode === 'object') return mode
   const buildInfo = mode === 'auto' ? await db.command({ buildInfo: 1 }) : undefined
-  return chooseServer(mode, buildInfo) === 'ferretdb' ? new FerretDBCompat(db) : new MongoDBCompat()
+  return chooseServer(mode, buildInfo) === 'ferretdb' ? new FerretDBCompat(claims) : new MongoDBCompat()
 }
