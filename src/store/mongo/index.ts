@@ -1,7 +1,7 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
+import type { LoginAttemptRepository, RefreshTokenRepository, SigningKeyRepository, Store } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
 import {
   type CompatMode,
@@ -13,6 +13,7 @@ import {
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
+import { MongoSigningKeyRepository, signingKeyIndexes } from './signing-keys.ts'
 import { refreshTokenIndexes } from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
 
@@ -49,6 +50,7 @@ const INDEXES: IndexPlan = {
   products: productIndexes,
   refresh_tokens: refreshTokenIndexes,
   login_attempts: loginAttemptIndexes,
+  signing_keys: signingKeyIndexes,
 }
 
 /**
@@ -90,6 +92,7 @@ class MongoStore implements Store {
   readonly products: MongoProductRepository
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
+  readonly signingKeys: SigningKeyRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -102,6 +105,7 @@ class MongoStore implements Store {
     this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
+    this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
   }
 
   ping(): Promise<void> {

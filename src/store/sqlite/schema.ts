@@ -69,6 +69,19 @@ const migrations: readonly string[] = [
   ALTER TABLE login_attempts ADD COLUMN attempt_id TEXT;
   CREATE INDEX login_attempts_attempt ON login_attempts (attempt_id);
   `,
+  `
+  CREATE TABLE signing_keys (
+    kid                   TEXT PRIMARY KEY,
+    slot                  TEXT NOT NULL UNIQUE,
+    alg                   TEXT NOT NULL,
+    public_jwk            TEXT NOT NULL,
+    encrypted_private_jwk TEXT NOT NULL,
+    created_at            INTEGER NOT NULL,
+    activates_at          INTEGER NOT NULL,
+    retires_at            INTEGER,
+    expires_at            INTEGER
+  );
+  `,
 ]
 
 /**
