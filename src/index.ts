@@ -29,6 +29,16 @@ async function main() {
     process.exit(1)
   }
   const services = createServices(config, store, logger)
+  try {
+    // Loads the signing keys (making the first one on a new store): a wrong KEY_ENCRYPTION_SECRET
+    // or an unreachable store stops the start here, not at the first login.
+    await services.keys.start()
+  } catch (error) {
+    logger.error('cannot load the signing keys', { err: error })
+    logger.flush()
+    await store.close().catch(() => {})
+    process.exit(1)
+  }
   const probes = new Probes()
   const app = createApp({ config, store, logger, services, probes })
   await prepareDummyHash()
@@ -73,6 +83,7 @@ async function main() {
     await probes.drain()
     await app.server?.stop(false)
     clearTimeout(timer)
+    services.keys.stop()
     await store.close()
     logger.info('stopped')
     logger.flush()
