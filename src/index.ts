@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config'
 import { createLogger } from './core/log'
 import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
+import { KeyDecryptionError } from './keys/cipher'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -36,6 +37,7 @@ async function main() {
   } catch (error) {
     logger.error('cannot load the signing keys', { err: error })
     logger.flush()
+    if (error instanceof KeyDecryptionError) process.stderr.write(`mercado: ${error.message}\n`)
     await store.close().catch(() => {})
     process.exit(1)
   }

@@ -5,6 +5,7 @@
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import { createLogger, type Logger } from '../core/log'
+import { StoreUnavailableError } from '../store/errors'
 import type { SigningKeyRecord, SigningKeyRepository } from '../store/types'
 import type { KeyCipher } from './cipher'
 
@@ -100,10 +101,17 @@ export class KeyRing {
 
   /**
    * Loads the keys (creating the first one, or rotating when due), then reloads them on a timer.
-   * Rejects when the store cannot be read or a key cannot be decrypted, so that boot stops there.
+   * Rejects when a key cannot be decrypted (a wrong `KEY_ENCRYPTION_SECRET`), so that boot stops
+   * there. A store that cannot answer now does not stop it: the service starts unready, as it does
+   * for any outage, and the keys load on the next tick or the first request that needs them.
    */
   async start(): Promise<void> {
-    await this.ready()
+    try {
+      await this.ready()
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error
+      this.#logger.warn('the signing keys cannot be loaded yet; retrying', { err: error })
+    }
     this.#timer ??= setInterval(() => void this.#tick(), this.reloadIntervalMs)
     this.#timer.unref?.()
   }
@@ -181,22 +189,33 @@ export class KeyRing {
     return this.#keys.get(kid)?.publicKey
   }
 
-  /** Load; make the first key, or the next one when a rotation is due; delete expired keys. */
+  /**
+   * Load; make the first key, or the next one when a rotation is due; delete expired keys. Once keys
+   * are loaded, a store that cannot take the writes (read-only, down) leaves them serving.
+   */
   async #maintain(): Promise<void> {
     await this.reload()
     const newest = this.#ordered.at(-1)
     const now = this.#now()
-    const { rotationInterval, activationDelay } = this.options
-    let changed = (await this.store.deleteExpired(new Date(now))) > 0
     if (!newest) {
       await this.#create('initial', new Date(now))
-      changed = true
-    } else if (newest.record.activatesAt.getTime() + (rotationInterval - activationDelay) * 1000 <= now) {
-      const made = await this.#create(`after:${newest.record.kid}`, new Date(now + activationDelay * 1000))
-      if (made) this.#logger.info('rotated the signing key', { kid: made.kid, activatesAt: made.activatesAt })
-      changed = true
+      await this.reload()
+      return
     }
-    if (changed) await this.reload()
+    try {
+      const { rotationInterval, activationDelay } = this.options
+      let changed = (await this.store.deleteExpired(new Date(now))) > 0
+      if (newest.record.activatesAt.getTime() + (rotationInterval - activationDelay) * 1000 <= now) {
+        const activatesAt = new Date(now + activationDelay * 1000)
+        const made = await this.#create(`after:${newest.record.kid}`, activatesAt)
+        if (made) this.#logger.info('rotated the signing key', { kid: made.kid, activatesAt })
+        changed = true
+      }
+      if (changed) await this.reload()
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error
+      this.#logger.warn('cannot rotate or clean up the signing keys now', { err: error })
+    }
   }
 
   async #tick(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
+import { describeSigningKeyContract } from './contract/signing-keys'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
 import { describeUserContract } from './contract/users'
@@ -28,5 +29,10 @@ export function describeStoreContract(engine: Engine): void {
     describeProductListContract(store)
     describeRefreshTokenContract(store)
     describeLoginAttemptContract(store)
+  })
+
+  describe(`store contract: ${engine}, a fresh store per test`, () => {
+    const fixture = useStore(engine, 'test')
+    describeSigningKeyContract(() => fixture.store)
   })
 }
