@@ -259,6 +259,7 @@ export class KeyRing {
 
   /** Generates and stores a key for `slot`; null when another instance took the slot first. */
   async #create(slot: string, activatesAt: Date): Promise<SigningKeyRecord | null> {
+    const createdAt = new Date(this.#now())
     const pair = await generateKeyPair(SIGNING_ALG, { modulusLength: MODULUS_LENGTH, extractable: true })
     const { kty, n, e } = await exportJWK(pair.publicKey)
     const publicJwk = { kty, n, e } as Record<string, string>
@@ -270,7 +271,7 @@ export class KeyRing {
       alg: SIGNING_ALG,
       publicJwk,
       encryptedPrivateJwk: await this.cipher.seal(privateJwk, kid),
-      createdAt: new Date(this.#now()),
+      createdAt,
       activatesAt,
       retiresAt: null,
       expiresAt: null,
