@@ -2,6 +2,11 @@
  * The signing keys every instance shares through the store: which one signs now, which ones verify,
  * the JWKS, and rotation. Each instance keeps the imported `CryptoKey`s in memory, so verifying a
  * token whose `kid` is known reads nothing from the store and imports nothing.
+ *
+ * jose does every cryptographic step (generation, import, export, thumbprints); the schedule is
+ * ours. No library was taken for it: node-oidc-provider and Keycloak keep their keys inside their
+ * own servers and configuration, and jose's `createRemoteJWKSet` is the client side of a JWKS,
+ * not a key store shared by several instances with publish-before-use.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import { createLogger, type Logger } from '../core/log'
@@ -23,7 +28,10 @@ const KID_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
 /** The longest an instance waits between two reloads of the key set. */
 const MAX_RELOAD_INTERVAL_MS = 60_000
-/** The least time between two reloads for a token naming an unknown `kid`: garbage cannot hammer the store. */
+/**
+ * The least time between two reloads for a token naming an unknown `kid`, whoever sends it: garbage
+ * cannot hammer the store. A real new key is known from the periodic reload before it signs anyway.
+ */
 const UNKNOWN_KID_RELOAD_MS = 5_000
 /** Seconds a token's `iat` may lie ahead (tokens.ts), kept as extra publication after a key's last token. */
 const CLOCK_SKEW = 60
