@@ -13,10 +13,18 @@ const PUBLIC = [
   'POST /auth/logout',
   'GET /products',
   'GET /products/:id',
+  'GET /.well-known/jwks.json',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
-const ADMIN_ONLY = ['GET /users', 'POST /users', 'PUT /users/:id', 'PATCH /users/:id', 'DELETE /users/:id']
+const ADMIN_ONLY = [
+  'GET /users',
+  'POST /users',
+  'PUT /users/:id',
+  'PATCH /users/:id',
+  'DELETE /users/:id',
+  'POST /admin/keys/rotate',
+]
 
 forEachStore('guards', (ctx) => {
   let routes: Array<{ method: string; path: string }>
