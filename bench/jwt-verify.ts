@@ -1,15 +1,19 @@
 /**
  * `bun bench/jwt-verify.ts`: how fast jose verifies an access-token-sized JWT with each asymmetric
  * algorithm we could sign with (RS256 2048-bit, ES256, EdDSA/Ed25519), keys imported once as a
- * server caches them. The figures chose the access-token algorithm (src/keys/keyring.ts).
+ * server caches them, and HS256 (the retired shared secret) for reference. The figures chose the
+ * access-token algorithm (src/keys/keyring.ts).
  */
-import { generateKeyPair, jwtVerify, SignJWT } from 'jose'
+import { generateKeyPair, generateSecret, jwtVerify, SignJWT } from 'jose'
 
-const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const
+const ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const
 const ROUNDS = Number(process.env.ROUNDS ?? 20_000)
 
 async function measure(alg: (typeof ALGORITHMS)[number]) {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { modulusLength: 2048 })
+  const secret = alg === 'HS256' ? await generateSecret(alg) : undefined
+  const { privateKey, publicKey } = secret
+    ? { privateKey: secret, publicKey: secret }
+    : await generateKeyPair(alg, { modulusLength: 2048 })
   const claims = { role: 'user', sid: crypto.randomUUID(), sv: 1 }
   const sign = () =>
     new SignJWT(claims)
