@@ -80,6 +80,7 @@ export class KeyRing {
   #jwks: { keys: JWK[] } = { keys: [] }
   #ready: Promise<void> | undefined
   #reloading: Promise<void> | undefined
+  #queued: Promise<void> | undefined
   #lastUnknownReload = Number.NEGATIVE_INFINITY
   #timer: ReturnType<typeof setInterval> | undefined
   readonly #now: () => number
@@ -178,9 +179,21 @@ export class KeyRing {
     return { kid: key.kid, alg: key.alg, activatesAt: key.activatesAt }
   }
 
-  /** Reads the key set again; concurrent callers share one read. */
+  /**
+   * Reads the key set again. A read under way may have begun before the caller's own write (a new
+   * key), so a caller arriving meanwhile gets one more read after it, shared by all who arrive.
+   */
   reload(): Promise<void> {
-    this.#reloading ??= this.#load().finally(() => {
+    if (this.#reloading) {
+      this.#queued ??= this.#reloading
+        .catch(() => {})
+        .then(() => {
+          this.#queued = undefined
+          return this.reload()
+        })
+      return this.#queued
+    }
+    this.#reloading = this.#load().finally(() => {
       this.#reloading = undefined
     })
     return this.#reloading
