@@ -8,20 +8,14 @@
  * own servers and configuration, and jose's `createRemoteJWKSet` is the client side of a JWKS,
  * not a key store shared by several instances with publish-before-use.
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import { createLogger, type Logger } from '../core/log'
 import { StoreUnavailableError } from '../store/errors'
 import type { SigningKeyRecord, SigningKeyRepository } from '../store/types'
 import type { KeyCipher } from './cipher'
+import { newKeyRecord, privateKeyOf, publicKeyOf } from './material'
 
-/**
- * The algorithm of every key. RS256 because it verifies fastest, and tokens are verified on every
- * request but signed once per login or refresh: with jose on Bun 1.4.5 (bench/jwt-verify.ts) RS256
- * verified in about 60 µs, ES256 in 130 µs and EdDSA in 105-125 µs, while RS256 signs in about
- * 1 ms against 45-75 µs. OpenID Connect also requires RS256 for ID tokens, so one key set serves both.
- */
-export const SIGNING_ALG = 'RS256'
-const MODULUS_LENGTH = 2048
+export { SIGNING_ALG } from './material'
 
 /** An RFC 7638 thumbprint: 43 base64url characters. A `kid` of any other shape is not ours. */
 const KID_PATTERN = /^[A-Za-z0-9_-]{43}$/
@@ -145,7 +139,7 @@ export class KeyRing {
     const now = this.#now()
     const held = this.#ordered.findLast((key) => key.record.activatesAt.getTime() <= now) ?? this.#ordered[0]
     if (!held) throw new Error('no signing key is loaded')
-    held.privateKey ??= this.#decrypt(held.record)
+    held.privateKey ??= privateKeyOf(this.cipher, held.record)
     return { kid: held.record.kid, alg: held.record.alg, privateKey: await held.privateKey }
   }
 
@@ -264,44 +258,24 @@ export class KeyRing {
 
   /** Imports a stored key; its private half too (failing on a wrong secret) while it may still sign. */
   async #hold(record: SigningKeyRecord, now: number): Promise<HeldKey> {
-    const jwk: JWK = { ...record.publicJwk, kid: record.kid, alg: record.alg, use: 'sig' }
-    const held: HeldKey = { record, jwk, publicKey: (await importJWK(jwk, record.alg)) as CryptoKey }
+    const held: HeldKey = { record, ...(await publicKeyOf(record)) }
     if (record.retiresAt === null || record.retiresAt.getTime() > now) {
-      held.privateKey = this.#decrypt(record)
+      held.privateKey = privateKeyOf(this.cipher, record)
       await held.privateKey
     }
     return held
   }
 
-  async #decrypt(record: SigningKeyRecord): Promise<CryptoKey> {
-    const jwk = JSON.parse(await this.cipher.open(record.encryptedPrivateJwk, record.kid)) as JWK
-    return (await importJWK(jwk, record.alg)) as CryptoKey
-  }
-
   /** Generates and stores a key for `slot`; null when another instance took the slot first. */
   async #create(slot: string, activatesAt: Date): Promise<SigningKeyRecord | null> {
-    const createdAt = new Date(this.#now())
-    const pair = await generateKeyPair(SIGNING_ALG, { modulusLength: MODULUS_LENGTH, extractable: true })
-    const { kty, n, e } = await exportJWK(pair.publicKey)
-    const publicJwk = { kty, n, e } as Record<string, string>
-    const kid = await calculateJwkThumbprint(publicJwk)
-    const privateJwk = JSON.stringify(await exportJWK(pair.privateKey))
-    const record: SigningKeyRecord = {
-      kid,
-      slot,
-      alg: SIGNING_ALG,
-      publicJwk,
-      encryptedPrivateJwk: await this.cipher.seal(privateJwk, kid),
-      createdAt,
-      activatesAt,
-      retiresAt: null,
-      expiresAt: null,
-    }
+    const record = await newKeyRecord(this.cipher, { slot, createdAt: new Date(this.#now()), activatesAt })
     if (!(await this.store.insert(record))) return null
     // The keys before it sign until it activates; their last tokens live `maxTokenTtl` more, plus
     // the skew and an instance's reload interval, in case one signed with them a little longer.
+    // Not one write with the insert: should this one fail, signing goes by activation all the same
+    // (`signingKey`), and the next rotation retires the keys this one missed.
     const keep = this.options.maxTokenTtl * 1000 + CLOCK_SKEW * 1000 + this.reloadIntervalMs
-    await this.store.retireBefore(kid, activatesAt, new Date(activatesAt.getTime() + keep))
+    await this.store.retireBefore(record.kid, activatesAt, new Date(activatesAt.getTime() + keep))
     return record
   }
 }
