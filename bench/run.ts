@@ -30,7 +30,7 @@ const servers = [
       ...env,
       PORT: String(ports.mercado),
       DATA_DIR: dataDir,
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
+      KEY_ENCRYPTION_SECRET: 'bench-secret-bench-secret-bench-secret',
       LOGIN_MAX_FAILURES: '1000',
     },
     stdout: 'ignore',

@@ -17,8 +17,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['core'],
   store: ['core', 'config'],
   http: ['core', 'store/contract'],
-  feature: ['core', 'http', 'store/contract', 'auth/plugin'],
-  app: ['core', 'config', 'http', 'store/contract', 'feature'],
+  keys: ['core', 'store/contract'],
+  feature: ['core', 'http', 'store/contract', 'keys', 'auth/plugin'],
+  app: ['core', 'config', 'http', 'store/contract', 'keys', 'feature'],
   boot: ['*'],
 }
 
@@ -51,10 +52,10 @@ function placeOf(path: string): Place | undefined {
   if (parts.length === 1) {
     if (top === 'config.ts') return { area: 'config', names: ['config'] }
     if (top === 'app.ts') return { area: 'app', names: ['app'] }
-    if (top === 'index.ts') return { area: 'boot', names: ['boot'] }
+    if (top === 'index.ts' || top === 'cli.ts') return { area: 'boot', names: ['boot'] }
     return undefined
   }
-  if (top === 'core' || top === 'http') return { area: top, names: [top] }
+  if (top === 'core' || top === 'http' || top === 'keys') return { area: top, names: [top] }
   if (top === 'store') {
     const contract = path === 'store/types.ts' || path === 'store/errors.ts'
     return { area: 'store', names: contract ? ['store', 'store/contract'] : ['store'] }

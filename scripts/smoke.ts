@@ -28,7 +28,7 @@ const server = spawn([binary], {
     HOST: '127.0.0.1',
     MONGODB_URI: mongo.uri,
     MONGODB_DB: `mercado_smoke_${Date.now().toString(36)}`,
-    JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+    KEY_ENCRYPTION_SECRET: crypto.randomUUID() + crypto.randomUUID(),
     LOG_LEVEL: 'warn',
   },
   stdout: 'inherit',

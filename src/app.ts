@@ -1,5 +1,6 @@
 import { type AnyElysia, Elysia } from 'elysia'
 import { authRoutes } from './auth'
+import { keyRoutes } from './auth/keys'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
 import { LoginThrottle } from './auth/throttle'
@@ -18,6 +19,8 @@ import { requestLog } from './http/request-log'
 import { fixedPathMethods, lazyRouteIndex, type RouteTable } from './http/routes'
 import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
+import { KeyCipher } from './keys/cipher'
+import { KeyRing } from './keys/keyring'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
@@ -27,9 +30,15 @@ import { UserService } from './users/service'
 /** The services behind the routes, built once per app; `logger` takes their security events. */
 export function createServices(config: Config, store: Store, logger: Logger = createLogger('silent')) {
   const events = new SecurityEvents(logger)
+  const keys = new KeyRing(store.signingKeys, new KeyCipher(config.keyEncryptionSecret), {
+    activationDelay: config.keyActivationDelay,
+    rotationInterval: config.keyRotationInterval,
+    maxTokenTtl: config.accessTokenTtl,
+    logger,
+  })
   const accessTokens = new AccessTokens({
-    secret: config.jwtSecret,
-    issuer: config.jwtIssuer,
+    keys,
+    issuer: config.publicUrl,
     audience: config.jwtAudience,
     ttl: config.accessTokenTtl,
   })
@@ -39,6 +48,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     registerMaxFailures: config.registerMaxFailures,
   })
   return {
+    keys,
     accessTokens,
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
@@ -100,6 +110,7 @@ export function createApp({
         bodyLimit: config.bodyLimit,
       }),
     )
+    .use(keyRoutes(services.keys, auth))
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
     .use(clientRoutes(services.clients, auth, config.bodyLimit, config.trustProxy))

@@ -22,9 +22,18 @@ export interface Config {
   /** Milliseconds: the longest a store call waits on MongoDB before it fails as unavailable (503). */
   mongodbTimeoutMs: number
   dataDir: string
-  jwtSecret: string
-  jwtIssuer: string
+  /** The externally visible base URL, without a trailing slash: the issuer (`iss`) of every token. */
+  publicUrl: string
   jwtAudience: string
+  /** Encrypts the private signing keys kept in the store (at least 32 bytes). */
+  keyEncryptionSecret: string
+  /** Seconds between automatic signing-key rotations. */
+  keyRotationInterval: number
+  /**
+   * Seconds a new signing key is published in the JWKS before it signs; the JWKS `max-age` too, so
+   * that every cached copy has the key before a token signed with it can arrive.
+   */
+  keyActivationDelay: number
   /** Seconds. */
   accessTokenTtl: number
   /** Seconds. */
@@ -118,49 +127,92 @@ function boolean(variable: string, value: string): boolean {
 const MIN_SECRET_BYTES = 32
 
 /**
- * In development a missing `JWT_SECRET` is generated once and kept in `DATA_DIR`, so tokens stay
- * valid across `bun dev` restarts. Production refuses to start without a real one.
+ * A secret from `variable`, or in development one generated once and kept in `DATA_DIR/<file>`, so
+ * that it survives `bun dev` restarts. Production refuses to start without a real one.
  */
-function jwtSecret(env: Config['env'], value: string | undefined, dataDir: string): string {
+function secret(
+  variable: string,
+  file: string,
+  env: Config['env'],
+  value: string | undefined,
+  dataDir: string,
+): string {
   if (value !== undefined && value !== '') {
     if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-      throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`)
+      throw new ConfigError(variable, `must be at least ${MIN_SECRET_BYTES} bytes long`)
     }
     return value
   }
-  if (env === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
-  const file = join(dataDir, 'jwt-secret')
-  if (existsSync(file)) return secretFile(file)
+  if (env === 'production') throw new ConfigError(variable, 'is required when NODE_ENV=production')
+  const path = join(dataDir, file)
+  if (existsSync(path)) return secretFile(variable, path)
   if (!existsSync(dataDir)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     chmodSync(dataDir, 0o700) // mkdir's mode is masked by the umask
   }
-  const secret = randomBytes(48).toString('base64url')
+  const generated = randomBytes(48).toString('base64url')
   // 'wx': never through a file that appeared meanwhile; the mode applies to the file created.
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
-  return secret
+  writeFileSync(path, `${generated}\n`, { mode: 0o600, flag: 'wx' })
+  return generated
 }
 
 /**
- * A secret kept in `DATA_DIR/jwt-secret` is held to the rules of `JWT_SECRET`, and must be private:
- * mode bits (not access: root reads anything) that let the group or others read it stop the start.
+ * A secret kept in `DATA_DIR` is held to the rules of its variable, and must be private: mode bits
+ * (not access: root reads anything) that let the group or others read it stop the start.
  */
-function secretFile(file: string): string {
+function secretFile(variable: string, file: string): string {
   const mode = statSync(file).mode & 0o777
   if (mode & 0o077) {
     throw new ConfigError(
-      'JWT_SECRET',
+      variable,
       `${file} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 on it`,
     )
   }
-  const secret = readFileSync(file, 'utf8').trim()
-  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+  const value = readFileSync(file, 'utf8').trim()
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
     throw new ConfigError(
-      'JWT_SECRET',
-      `${file} holds ${Buffer.byteLength(secret)} bytes, at least ${MIN_SECRET_BYTES} are needed; delete it to have a new one generated`,
+      variable,
+      `${file} holds ${Buffer.byteLength(value)} bytes, at least ${MIN_SECRET_BYTES} are needed; delete it to have a new one generated`,
     )
   }
-  return secret
+  return value
+}
+
+/**
+ * `PUBLIC_URL`: an absolute http(s) URL without credentials, query or fragment; a trailing slash is
+ * dropped, so that `${publicUrl}/.well-known/jwks.json` is right whether or not it has a path.
+ */
+function publicUrl(value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `expected an absolute http or https URL without query or fragment, such as https://shop.example.com, got "${value}"`,
+    )
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+/**
+ * Variables of earlier versions whose meaning is gone: a start that still sets one is refused, so
+ * that nobody believes they still do something (docs/api.md, Configuration).
+ */
+const RETIRED: Record<string, string> = {
+  JWT_SECRET:
+    'is retired: tokens are signed with asymmetric keys kept in the store, encrypted with KEY_ENCRYPTION_SECRET; remove it',
+  JWT_ISSUER: 'is retired: the issuer of every token is PUBLIC_URL; remove it',
 }
 
 /** `CORS_ORIGINS`: `*`, or exact origins such as `https://app.example.com` (a trailing / is dropped). */
@@ -235,18 +287,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
     throw new ConfigError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv://')
   }
+  for (const [variable, reason] of Object.entries(RETIRED)) {
+    if (env[variable] !== undefined && env[variable] !== '') throw new ConfigError(variable, reason)
+  }
   const corsDefault = production ? '' : '*'
+  const port = integer('PORT', env.PORT || '3000', 0, 65535)
+  const keyRotationInterval = parseDuration('KEY_ROTATION_INTERVAL', env.KEY_ROTATION_INTERVAL || '30d')
+  const keyActivationDelay = parseDuration('KEY_ACTIVATION_DELAY', env.KEY_ACTIVATION_DELAY || '10m')
+  if (keyActivationDelay >= keyRotationInterval) {
+    throw new ConfigError('KEY_ACTIVATION_DELAY', 'must be shorter than KEY_ROTATION_INTERVAL')
+  }
   return {
     env: nodeEnv,
-    port: integer('PORT', env.PORT || '3000', 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     mongodbUri,
     mongodbDb: env.MONGODB_DB || 'mercado',
     mongodbTimeoutMs: parseTimeout('MONGODB_TIMEOUT', env.MONGODB_TIMEOUT || '5s'),
     dataDir,
-    jwtSecret: jwtSecret(nodeEnv, env.JWT_SECRET, dataDir),
-    jwtIssuer: env.JWT_ISSUER || 'mercado',
+    publicUrl: publicUrl(env.PUBLIC_URL || `http://localhost:${port}`),
     jwtAudience: env.JWT_AUDIENCE || 'mercado',
+    keyEncryptionSecret: secret(
+      'KEY_ENCRYPTION_SECRET',
+      'key-encryption-secret',
+      nodeEnv,
+      env.KEY_ENCRYPTION_SECRET,
+      dataDir,
+    ),
+    keyRotationInterval,
+    keyActivationDelay,
     accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
     refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
     bodyLimit: parseSize('BODY_LIMIT', env.BODY_LIMIT || '1mb'),

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config'
 import { createLogger } from './core/log'
 import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
+import { KeyDecryptionError } from './keys/cipher'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -29,6 +30,17 @@ async function main() {
     process.exit(1)
   }
   const services = createServices(config, store, logger)
+  try {
+    // Loads the signing keys (making the first one on a new store): a wrong KEY_ENCRYPTION_SECRET
+    // or an unreachable store stops the start here, not at the first login.
+    await services.keys.start()
+  } catch (error) {
+    logger.error('cannot load the signing keys', { err: error })
+    logger.flush()
+    if (error instanceof KeyDecryptionError) process.stderr.write(`mercado: ${error.message}\n`)
+    await store.close().catch(() => {})
+    process.exit(1)
+  }
   const probes = new Probes()
   const app = createApp({ config, store, logger, services, probes })
   await prepareDummyHash()
@@ -73,6 +85,7 @@ async function main() {
     await probes.drain()
     await app.server?.stop(false)
     clearTimeout(timer)
+    services.keys.stop()
     await store.close()
     logger.info('stopped')
     logger.flush()

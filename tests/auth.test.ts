@@ -1,17 +1,30 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { SignJWT } from 'jose'
+import { generateKeyPair, SignJWT } from 'jose'
+import type { Services } from '../src/app'
 import { newAccount, TEST_SECRET } from './support/app'
 import { expectOAuthError } from './support/assertions'
 import { forEachStore } from './support/fixture'
 
-const key = new TextEncoder().encode(TEST_SECRET)
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-/** A token signed like ours, with `change` applied to the claims or header. */
+/** What signs a forged token: a key, its algorithm and the `kid` the header names. */
+interface Signer {
+  alg: string
+  kid?: string
+  key: CryptoKey | Uint8Array
+}
+
+/** The service's own current signing key, so that a forged token differs from ours only as told. */
+async function ours(services: Services): Promise<Signer> {
+  const key = await services.keys.signingKey()
+  return { alg: key.alg, kid: key.kid, key: key.privateKey }
+}
+
+/** A token signed like ours by `signer`, with `options` applied to the claims or header. */
 function forge(
+  signer: Signer,
   sub: string,
   options: {
-    secret?: string
     iss?: string
     aud?: string
     exp?: number | null
@@ -21,14 +34,14 @@ function forge(
 ) {
   const now = Math.floor(Date.now() / 1000)
   let jwt = new SignJWT({ role: 'user', sid: crypto.randomUUID(), sv: 0 })
-    .setProtectedHeader({ alg: 'HS256', typ: options.typ ?? 'at+jwt' })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: options.typ ?? 'at+jwt' })
     .setSubject(sub)
-    .setIssuer(options.iss ?? 'mercado')
+    .setIssuer(options.iss ?? 'http://localhost:3000')
     .setAudience(options.aud ?? 'mercado')
     .setIssuedAt(options.iat ?? now - 10)
     .setJti(crypto.randomUUID())
   if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? now + 600)
-  return jwt.sign(options.secret ? new TextEncoder().encode(options.secret) : key)
+  return jwt.sign(signer.key)
 }
 
 forEachStore('auth', (ctx) => {
@@ -138,8 +151,13 @@ forEachStore('auth', (ctx) => {
         .split('.')
         .slice(0, 2)
         .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()))
-      expect(header.alg).toBe('HS256')
-      expect(payload).toMatchObject({ sub: user.id, role: 'user', iss: 'mercado', aud: 'mercado' })
+      expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt', kid: expect.any(String) })
+      expect(payload).toMatchObject({
+        sub: user.id,
+        role: 'user',
+        iss: 'http://localhost:3000',
+        aud: 'mercado',
+      })
       expect(payload.exp - payload.iat).toBe(900)
       expect(typeof payload.jti).toBe('string')
     })
@@ -289,13 +307,27 @@ forEachStore('auth', (ctx) => {
       expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="mercado"')
     })
 
-    test('alg none is refused', async () => {
-      const [, payload] = token.split('.')
+    test('alg none is refused, also naming our kid', async () => {
+      const [header, payload] = token.split('.') as [string, string]
+      const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString())
       await rejects(`${b64({ alg: 'none', typ: 'at+jwt' })}.${payload}.`)
+      await rejects(`${b64({ alg: 'none', typ: 'at+jwt', kid })}.${payload}.`)
     })
 
-    test('a token signed with another secret is refused', async () => {
-      await rejects(await forge(userId, { secret: 'another-secret-that-is-long-enough-to-sign' }))
+    test('a token signed by a foreign key is refused, also when it names our kid', async () => {
+      const { kid } = await ours(ctx.services)
+      const { privateKey } = await generateKeyPair('RS256')
+      await rejects(await forge({ alg: 'RS256', kid, key: privateKey }, userId))
+      await rejects(await forge({ alg: 'RS256', kid: 'k'.repeat(43), key: privateKey }, userId))
+      await rejects(await forge({ alg: 'RS256', key: privateKey }, userId))
+    })
+
+    test('HS256 is refused: with the retired JWT_SECRET, or with our public key as the HMAC secret', async () => {
+      const { kid } = await ours(ctx.services)
+      const jwk = (await ctx.client.get('/.well-known/jwks.json')).body.keys[0]
+      for (const secret of [TEST_SECRET, JSON.stringify(jwk), jwk.n]) {
+        await rejects(await forge({ alg: 'HS256', kid, key: new TextEncoder().encode(secret) }, userId))
+      }
     })
 
     test('a tampered payload is refused', async () => {
@@ -305,35 +337,39 @@ forEachStore('auth', (ctx) => {
     })
 
     test('an expired token is refused', async () => {
-      await rejects(await forge(userId, { exp: Math.floor(Date.now() / 1000) - 60 }))
+      await rejects(
+        await forge(await ours(ctx.services), userId, { exp: Math.floor(Date.now() / 1000) - 60 }),
+      )
     })
 
     test('a token issued in the future (beyond the clock skew) is refused', async () => {
       const now = Math.floor(Date.now() / 1000)
-      await rejects(await forge(userId, { iat: now + 3600, exp: now + 7200 }))
-      await rejects(await forge(userId, { iat: now + 120, exp: now + 720 }))
+      await rejects(await forge(await ours(ctx.services), userId, { iat: now + 3600, exp: now + 7200 }))
+      await rejects(await forge(await ours(ctx.services), userId, { iat: now + 120, exp: now + 720 }))
     })
 
     test('a token issued within the clock skew is accepted', async () => {
       const now = Math.floor(Date.now() / 1000)
-      const reply = await ctx.client.get('/users/me', { token: await forge(userId, { iat: now + 30 }) })
+      const reply = await ctx.client.get('/users/me', {
+        token: await forge(await ours(ctx.services), userId, { iat: now + 30 }),
+      })
       expect(reply.status).toBe(200)
     })
 
     test('a token for another issuer is refused', async () => {
-      await rejects(await forge(userId, { iss: 'someone-else' }))
+      await rejects(await forge(await ours(ctx.services), userId, { iss: 'someone-else' }))
     })
 
     test('a token for another audience is refused', async () => {
-      await rejects(await forge(userId, { aud: 'someone-else' }))
+      await rejects(await forge(await ours(ctx.services), userId, { aud: 'someone-else' }))
     })
 
     test('a token without exp is refused', async () => {
-      await rejects(await forge(userId, { exp: null }))
+      await rejects(await forge(await ours(ctx.services), userId, { exp: null }))
     })
 
     test('a JWT that is not an access token (typ) is refused', async () => {
-      await rejects(await forge(userId, { typ: 'JWT' }))
+      await rejects(await forge(await ours(ctx.services), userId, { typ: 'JWT' }))
     })
 
     test('a refresh token is not an access token', async () => {
@@ -342,7 +378,7 @@ forEachStore('auth', (ctx) => {
     })
 
     test('a forged-by-us token for a deleted user is refused', async () => {
-      await rejects(await forge('0123456789abcdef01234567'))
+      await rejects(await forge(await ours(ctx.services), '0123456789abcdef01234567'))
     })
 
     test('a disabled user is locked out at once: 403', async () => {

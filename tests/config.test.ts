@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../src/config'
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!'
-const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: SECRET, ...env })
+const load = (env: Record<string, string>) => loadConfig({ KEY_ENCRYPTION_SECRET: SECRET, ...env })
 /** The variable a refused configuration names. */
 const refused = (env: Record<string, string>) => {
   try {
@@ -28,7 +28,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
       mongodbDb: 'mercado',
       mongodbTimeoutMs: 5000,
       dataDir: './data',
-      jwtIssuer: 'mercado',
+      publicUrl: 'http://localhost:3000',
       jwtAudience: 'mercado',
       accessTokenTtl: 15 * 60,
       refreshTokenTtl: 30 * 86400,
@@ -36,6 +36,8 @@ describe('configuration (docs/api.md, Configuration)', () => {
       corsOrigins: ['*'],
       loginMaxFailures: 5,
       loginWindow: 15 * 60,
+      keyRotationInterval: 30 * 86400,
+      keyActivationDelay: 10 * 60,
       logLevel: 'info',
       admin: undefined,
     })
@@ -80,26 +82,53 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['MONGODB_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['TRUST_PROXY', 'maybe'],
-    ['JWT_SECRET', 'short'],
+    ['KEY_ENCRYPTION_SECRET', 'short'],
+    ['KEY_ROTATION_INTERVAL', 'monthly'],
+    ['KEY_ACTIVATION_DELAY', '0'],
+    ['PUBLIC_URL', 'shop.example.com'],
+    ['PUBLIC_URL', 'ftp://shop.example.com'],
+    ['PUBLIC_URL', 'https://shop.example.com/?a=1'],
+    ['PUBLIC_URL', 'https://shop.example.com/#top'],
+    ['PUBLIC_URL', 'https://shop.example.com/?'],
+    ['PUBLIC_URL', 'https://user:pw@shop.example.com'],
   ])('a malformed %s stops the start, naming it', (variable, value) => {
     expect(refused({ [variable]: value })).toBe(variable)
   })
 
-  test('production requires JWT_SECRET and closes CORS unless told', () => {
-    expect(refused({ NODE_ENV: 'production', JWT_SECRET: '' })).toBe('JWT_SECRET')
+  test('PUBLIC_URL defaults to localhost on PORT; a trailing slash is dropped, a path kept', () => {
+    expect(load({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080')
+    expect(load({ PUBLIC_URL: 'https://Shop.Example.com/' }).publicUrl).toBe('https://shop.example.com')
+    expect(load({ PUBLIC_URL: 'https://example.com/mercado/' }).publicUrl).toBe('https://example.com/mercado')
+  })
+
+  test('KEY_ROTATION_INTERVAL and KEY_ACTIVATION_DELAY take durations; the delay must be the shorter', () => {
+    const config = load({ KEY_ROTATION_INTERVAL: '7d', KEY_ACTIVATION_DELAY: '5m' })
+    expect([config.keyRotationInterval, config.keyActivationDelay]).toEqual([7 * 86400, 300])
+    expect(refused({ KEY_ROTATION_INTERVAL: '1h', KEY_ACTIVATION_DELAY: '1h' })).toBe('KEY_ACTIVATION_DELAY')
+  })
+
+  test('JWT_SECRET and JWT_ISSUER are retired: setting one stops the start, saying what replaced it', () => {
+    expect(refused({ JWT_SECRET: SECRET })).toBe('JWT_SECRET')
+    expect(refused({ JWT_ISSUER: 'mercado' })).toBe('JWT_ISSUER')
+    expect(() => load({ JWT_ISSUER: 'mercado' })).toThrow(/PUBLIC_URL/)
+    expect(() => load({ JWT_SECRET: SECRET })).toThrow(/KEY_ENCRYPTION_SECRET/)
+  })
+
+  test('production requires KEY_ENCRYPTION_SECRET and closes CORS unless told', () => {
+    expect(refused({ NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: '' })).toBe('KEY_ENCRYPTION_SECRET')
     expect(load({ NODE_ENV: 'production' }).corsOrigins).toEqual([])
     expect(load({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.com' }).corsOrigins).toEqual([
       'https://shop.example.com',
     ])
   })
 
-  test('development generates a JWT secret once and keeps it in DATA_DIR', () => {
+  test('development generates a key-encryption secret once and keeps it in DATA_DIR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mercado-config-'))
     try {
-      const first = loadConfig({ DATA_DIR: dir }).jwtSecret
+      const first = loadConfig({ DATA_DIR: dir }).keyEncryptionSecret
       expect(Buffer.byteLength(first)).toBeGreaterThanOrEqual(32)
-      expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(first)
-      expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first)
+      expect(loadConfig({ DATA_DIR: dir }).keyEncryptionSecret).toBe(first)
+      expect(readFileSync(join(dir, 'key-encryption-secret'), 'utf8').trim()).toBe(first)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -112,9 +141,9 @@ describe('configuration (docs/api.md, Configuration)', () => {
       dir = mkdtempSync(join(tmpdir(), 'mercado-config-'))
     })
     afterEach(() => rmSync(dir, { recursive: true, force: true }))
-    /** The ConfigError a start with `DATA_DIR/jwt-secret` holding `content` at `mode` throws. */
+    /** The ConfigError a start with `DATA_DIR/key-encryption-secret` holding `content` at `mode` throws. */
     const refusal = (content: string, mode: number) => {
-      const file = join(dir, 'jwt-secret')
+      const file = join(dir, 'key-encryption-secret')
       writeFileSync(file, content)
       chmodSync(file, mode)
       try {
@@ -132,7 +161,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
         const data = join(dir, 'data')
         loadConfig({ DATA_DIR: data })
         expect(modeOf(data)).toBe(0o700)
-        expect(modeOf(join(data, 'jwt-secret'))).toBe(0o600)
+        expect(modeOf(join(data, 'key-encryption-secret'))).toBe(0o600)
       } finally {
         process.umask(old)
       }
@@ -142,29 +171,35 @@ describe('configuration (docs/api.md, Configuration)', () => {
       ['6 bytes', 'abcdef\n'],
       ['empty', ''],
       ['31 bytes', `${'x'.repeat(31)}\n`],
-    ])('a jwt-secret file that is too short (%s) stops the start, naming the file', (_, content) => {
-      const refused = refusal(content, 0o600)
-      expect(refused?.variable).toBe('JWT_SECRET')
-      expect(refused?.message).toContain(refused?.file)
-      expect(refused?.message).toContain('32')
-    })
+    ])(
+      'a key-encryption-secret file that is too short (%s) stops the start, naming the file',
+      (_, content) => {
+        const refused = refusal(content, 0o600)
+        expect(refused?.variable).toBe('KEY_ENCRYPTION_SECRET')
+        expect(refused?.message).toContain(refused?.file)
+        expect(refused?.message).toContain('32')
+      },
+    )
 
     test.each([
       ['0644', 0o644],
       ['0640', 0o640],
       ['0604', 0o604],
       ['0660', 0o660],
-    ])('a jwt-secret file open to other users (mode %s) stops the start, naming the file', (_, mode) => {
-      const refused = refusal('s'.repeat(48), mode)
-      expect(refused?.variable).toBe('JWT_SECRET')
-      expect(refused?.message).toContain(refused?.file)
-      expect(refused?.message).toContain(`mode 0${mode.toString(8)}`)
-    })
+    ])(
+      'a key-encryption-secret file open to other users (mode %s) stops the start, naming the file',
+      (_, mode) => {
+        const refused = refusal('s'.repeat(48), mode)
+        expect(refused?.variable).toBe('KEY_ENCRYPTION_SECRET')
+        expect(refused?.message).toContain(refused?.file)
+        expect(refused?.message).toContain(`mode 0${mode.toString(8)}`)
+      },
+    )
 
-    test('a private jwt-secret file of 32 bytes or more is used', () => {
+    test('a private key-encryption-secret file of 32 bytes or more is used', () => {
       expect(refusal(`${'k'.repeat(32)}\n`, 0o600)).toBeUndefined()
       expect(refusal(`${'k'.repeat(32)}\n`, 0o400)).toBeUndefined()
-      expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe('k'.repeat(32))
+      expect(loadConfig({ DATA_DIR: dir }).keyEncryptionSecret).toBe('k'.repeat(32))
     })
   })
 

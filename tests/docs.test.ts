@@ -28,6 +28,7 @@ const PUBLIC = new Set([
   'post /auth/logout',
   'get /products',
   'get /products/{id}',
+  'get /.well-known/jwks.json',
 ])
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||

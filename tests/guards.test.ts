@@ -13,6 +13,7 @@ const PUBLIC = [
   'POST /auth/logout',
   'GET /products',
   'GET /products/:id',
+  'GET /.well-known/jwks.json',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
@@ -28,6 +29,7 @@ const ADMIN_ONLY = [
   'PUT /clients/:client_id',
   'POST /clients/:client_id/secret',
   'DELETE /clients/:client_id',
+  'POST /admin/keys/rotate',
 ]
 
 forEachStore('guards', (ctx) => {

@@ -59,7 +59,7 @@ describe('readiness of the embedded store (process)', () => {
     const dir = await usedDataDir()
     chmodSync(dir, 0o777)
     chmodSync(join(dir, 'mercado.sqlite'), 0o444)
-    const server = await serve({ DATA_DIR: dir, JWT_SECRET: 'x'.repeat(32) })
+    const server = await serve({ DATA_DIR: dir, KEY_ENCRYPTION_SECRET: 'x'.repeat(32) })
     try {
       expect(await status(server, '/ready')).toBe(503)
       expect((await register(server)).status).toBe(503)
@@ -74,7 +74,9 @@ describe('readiness of the embedded store (process)', () => {
     const dir = await usedDataDir()
     chmodSync(join(dir, 'mercado.sqlite'), 0o666)
     chmodSync(dir, 0o555)
-    await expect(serve({ DATA_DIR: dir, JWT_SECRET: 'x'.repeat(32) })).rejects.toThrow(/exited with 1/)
+    await expect(serve({ DATA_DIR: dir, KEY_ENCRYPTION_SECRET: 'x'.repeat(32) })).rejects.toThrow(
+      /exited with 1/,
+    )
   })
 
   test('a full disk: /ready and writes answer 503 until space is freed, then 200 without a restart', async () => {

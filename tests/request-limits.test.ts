@@ -37,7 +37,7 @@ describe('IDLE_TIMEOUT', () => {
   const load = (value?: string) =>
     loadConfig({
       NODE_ENV: 'test',
-      JWT_SECRET: TEST_SECRET,
+      KEY_ENCRYPTION_SECRET: TEST_SECRET,
       ...(value === undefined ? {} : { IDLE_TIMEOUT: value }),
     })
 

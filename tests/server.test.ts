@@ -30,7 +30,7 @@ describe('server process', () => {
     return ((await reply.json()) as { access_token: string }).access_token
   }
 
-  test('keeps users and its generated JWT secret across a restart; SIGTERM exits 0', async () => {
+  test('keeps users, its signing key and its generated key-encryption secret across a restart; SIGTERM exits 0', async () => {
     const DATA_DIR = dataDir()
     const account = newAccount()
     const first = await startServer({ DATA_DIR })
@@ -168,15 +168,24 @@ describe('server process', () => {
     expect(stderr).toContain('ACCESS_TOKEN_TTL')
   })
 
-  test('production refuses to start without JWT_SECRET', async () => {
+  test('production refuses to start without KEY_ENCRYPTION_SECRET', async () => {
     const { code, stderr } = await refuse({ NODE_ENV: 'production' })
     expect(code).toBe(1)
-    expect(stderr).toContain('JWT_SECRET')
+    expect(stderr).toContain('KEY_ENCRYPTION_SECRET')
   })
 
-  test('production refuses a JWT_SECRET shorter than 32 bytes', async () => {
-    const { code, stderr } = await refuse({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })
+  test('production refuses a KEY_ENCRYPTION_SECRET shorter than 32 bytes', async () => {
+    const { code, stderr } = await refuse({ NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: 'too-short' })
     expect(code).toBe(1)
-    expect(stderr).toContain('JWT_SECRET')
+    expect(stderr).toContain('KEY_ENCRYPTION_SECRET')
+  })
+
+  test('a KEY_ENCRYPTION_SECRET other than the one the stored keys were encrypted with stops the start', async () => {
+    const DATA_DIR = dataDir()
+    const first = await startServer({ DATA_DIR, KEY_ENCRYPTION_SECRET: 'a'.repeat(32) })
+    expect(await first.stop()).toBe(0)
+    const { code, stderr } = await refuse({ DATA_DIR, KEY_ENCRYPTION_SECRET: 'b'.repeat(32) })
+    expect(code).toBe(1)
+    expect(stderr).toContain('KEY_ENCRYPTION_SECRET is not the secret it was encrypted with')
   })
 })

@@ -98,7 +98,11 @@ describe('length limits count characters', () => {
   })
 
   test('ADMIN_PASSWORD is held to the same count', () => {
-    const env = { JWT_SECRET: TEST_SECRET, ADMIN_USERNAME: 'root', ADMIN_EMAIL: 'root@example.com' }
+    const env = {
+      KEY_ENCRYPTION_SECRET: TEST_SECRET,
+      ADMIN_USERNAME: 'root',
+      ADMIN_EMAIL: 'root@example.com',
+    }
     expect(loadConfig({ ...env, ADMIN_PASSWORD: emoji(8) }).admin?.password).toBe(emoji(8))
     expect(() => loadConfig({ ...env, ADMIN_PASSWORD: emoji(4) })).toThrow('ADMIN_PASSWORD')
   })

@@ -179,7 +179,7 @@ async function fuzzStore(
     server = await startServer({
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
-      JWT_SECRET: 'fuzz-secret-that-is-at-least-32-bytes-long',
+      KEY_ENCRYPTION_SECRET: 'fuzz-secret-that-is-at-least-32-bytes-long',
       ACCESS_TOKEN_TTL: '1h',
       // The fuzzer logs in with made-up names thousands of times: the throttle (tested on its
       // own) would answer almost all of them 429 and hide the password grant from it.

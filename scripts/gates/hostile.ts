@@ -67,7 +67,7 @@ const server = spawn(['bun', 'src/index.ts'], {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     NODE_ENV: 'production',
-    JWT_SECRET: 'hostile-gate-secret-hostile-gate-secret',
+    KEY_ENCRYPTION_SECRET: 'hostile-gate-secret-hostile-gate-secret',
     LOG_LEVEL: 'info',
   },
   stdin: 'ignore',

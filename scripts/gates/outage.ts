@@ -40,7 +40,7 @@ const LATENCY_MARGIN_MS = 1000
 const work = mkdtempSync(join(tmpdir(), 'mercado-outage-'))
 const env: Record<string, string> = {
   NODE_ENV: 'production',
-  JWT_SECRET: crypto.randomUUID() + crypto.randomUUID(),
+  KEY_ENCRYPTION_SECRET: crypto.randomUUID() + crypto.randomUUID(),
   ACCESS_TOKEN_TTL: '1h',
   MONGODB_DB: 'mercado_outage',
   DATA_DIR: join(work, 'service'),

@@ -4,7 +4,8 @@
  * see: login failures, rotated refresh tokens, versions, taken names. The racy checks send the
  * same request to both at once, many times over.
  */
-import { assert, freshDb, Gate, gateMongo, signUp, startService } from '../support/gate'
+import { decodeProtectedHeader } from 'jose'
+import { assert, freshDb, GATE_SECRET, Gate, gateMongo, signUp, startService } from '../support/gate'
 
 const RACES = 50
 /** Each registration hashes a password (argon2): fewer of those races, to stay near a minute. */
@@ -25,6 +26,8 @@ const db = freshDb('two-instances', 0)
 // registration throttle is not what they test.
 // ADMIN_*: the first admin, which both instances try to create at start (one does).
 const ADMIN = { username: 'gate_admin', email: 'gate-admin@example.com', password: 'gate-admin-password' }
+// KEY_ACTIVATION_DELAY: a rotated key signs 2 s after it is published (each instance reloads the
+// key set every second then), so that the rotation checks wait seconds, not minutes.
 const env = {
   LOGIN_MAX_FAILURES: String(LIMIT),
   REGISTER_MAX_FAILURES: '1000',
@@ -32,6 +35,7 @@ const env = {
   ADMIN_USERNAME: ADMIN.username,
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
+  KEY_ACTIVATION_DELAY: '2s',
 }
 const [a, b] = await Promise.all([startService(uri, db, env), startService(uri, db, env)])
 const A = a.url
@@ -291,6 +295,73 @@ await gate.check(
     console.log(
       `two-instances: ${refusals} of ${ADMIN_RACES} admin races were decided by the last-admin rule (409)`,
     )
+  },
+)
+
+const kidsOf = async (base: string) =>
+  (
+    (await (await send(base, 'GET', '/.well-known/jwks.json')).json()) as { keys: Array<{ kid: string }> }
+  ).keys
+    .map((key) => key.kid)
+    .sort()
+    .join()
+
+/** `bun run keys:rotate` against the gate's database: the rotation it reports. */
+async function rotateByCli(): Promise<{ kid: string; activatesAt: string }> {
+  const cli = Bun.spawn(['bun', 'src/cli.ts', 'rotate-keys'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      MONGODB_URI: uri,
+      MONGODB_DB: db,
+      KEY_ENCRYPTION_SECRET: GATE_SECRET,
+      KEY_ACTIVATION_DELAY: env.KEY_ACTIVATION_DELAY,
+      LOG_LEVEL: 'silent',
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, out, err] = await Promise.all([
+    cli.exited,
+    new Response(cli.stdout).text(),
+    new Response(cli.stderr).text(),
+  ])
+  assert(code === 0, `keys:rotate exited ${code}: ${err}`)
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}')
+}
+
+await gate.check('A and B, started at once on an empty database, publish one and the same key', async () => {
+  const [fromA, fromB] = await Promise.all([kidsOf(A), kidsOf(B)])
+  assert(fromA === fromB, `A publishes ${fromA}, B ${fromB}`)
+  assert(fromA.split(',').length === 1, `${fromA.split(',').length} keys, not 1`)
+})
+
+await gate.check(
+  'a rotation by keys:rotate is published by A and B, then signs on both; old tokens still verify',
+  async () => {
+    const before = await signUp(A, `gate_keys_${run}_before`)
+    const { kid, activatesAt } = await rotateByCli()
+    for (let i = 0; !((await kidsOf(A)).includes(kid) && (await kidsOf(B)).includes(kid)); i++) {
+      assert(i < 40, `the new key ${kid} is not published by both within 4 s`)
+      await Bun.sleep(100)
+    }
+    await Bun.sleep(Math.max(0, Date.parse(activatesAt) - Date.now()) + 100)
+    const [onA, onB] = await Promise.all([signUp(A, `gate_keys_${run}_a`), signUp(B, `gate_keys_${run}_b`)])
+    for (const [name, user] of [
+      ['A', onA],
+      ['B', onB],
+    ] as const) {
+      assert(decodeProtectedHeader(user.token).kid === kid, `${name} does not sign with the new key`)
+    }
+    for (const [name, token, base] of [
+      ['A token on B', onA.token, B],
+      ['B token on A', onB.token, A],
+      ['old token on A', before.token, A],
+      ['old token on B', before.token, B],
+    ] as const) {
+      const reply = await send(base, 'GET', '/users/me', undefined, { authorization: `Bearer ${token}` })
+      assert(reply.status === 200, `${name}: ${reply.status}`)
+    }
   },
 )
 

@@ -64,7 +64,7 @@ export async function startService(
     NODE_ENV: 'production',
     MONGODB_URI: uri,
     MONGODB_DB: db,
-    JWT_SECRET: GATE_SECRET,
+    KEY_ENCRYPTION_SECRET: GATE_SECRET,
     // info: startServer waits for the "listening" line.
     LOG_LEVEL: 'info',
     ...env,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { errors, jwtVerify, SignJWT } from 'jose'
+import { errors, type JWSHeaderParameters, jwtVerify, SignJWT } from 'jose'
 import type { Role } from '../core/domain'
+import { type KeyRing, SIGNING_ALG } from '../keys/keyring'
 
 /** What a verified access token says. */
 export interface AccessClaims {
@@ -22,7 +23,9 @@ export interface TokenSubject {
 }
 
 export interface AccessTokenOptions {
-  secret: string
+  /** The shared signing keys: the current one signs, every published one verifies. */
+  keys: KeyRing
+  /** `PUBLIC_URL`. */
   issuer: string
   audience: string
   /** Seconds. */
@@ -44,15 +47,19 @@ export class InvalidTokenError extends Error {
 }
 
 /**
- * Issues and verifies HS256 access tokens with `jose`. Verification pins the algorithm and requires
+ * Issues and verifies access tokens with `jose`, signed by the key ring's current key and naming it
+ * in `kid`. Verification pins the algorithm (so neither HS256 nor `none` passes) and requires
  * `exp`, `iss` and `aud`, which `@elysiajs/jwt`'s `verify` does not do unless told, and it would
  * hide why a token failed.
  */
 export class AccessTokens {
-  private readonly key: Uint8Array
+  constructor(private readonly options: AccessTokenOptions) {}
 
-  constructor(private readonly options: AccessTokenOptions) {
-    this.key = new TextEncoder().encode(options.secret)
+  /** The public key a token's header names: from memory when known (no store read, no import). */
+  private readonly resolveKey = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
+    const key = await this.options.keys.verificationKey(header.kid)
+    if (!key) throw new InvalidTokenError('the token is not signed by a key of this service')
+    return key
   }
 
   get ttl() {
@@ -60,23 +67,24 @@ export class AccessTokens {
   }
 
   /** An access token for `user` in session `sid`. */
-  sign(user: TokenSubject, sid: string): Promise<string> {
+  async sign(user: TokenSubject, sid: string): Promise<string> {
+    const key = await this.options.keys.signingKey()
     return new SignJWT({ role: user.role, sid, sv: user.sessionVersion })
-      .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setSubject(user.id)
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setIssuedAt()
       .setExpirationTime(`${this.options.ttl}s`)
       .setJti(crypto.randomUUID())
-      .sign(this.key)
+      .sign(key.privateKey)
   }
 
   /** Returns the claims of a valid token; throws `InvalidTokenError` saying why otherwise. */
   async verify(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
+      const { payload } = await jwtVerify(token, this.resolveKey, {
+        algorithms: [SIGNING_ALG],
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: ACCESS_TOKEN_TYPE,

@@ -50,6 +50,10 @@ export const TAGS = [
       'The registry of OAuth client applications, for admins: RFC 7591 registration (an admin token is the initial access token), reads, replacement, secret rotation and deletion',
   },
   { name: 'service', description: 'Service information, health, readiness and static files' },
+  {
+    name: 'keys',
+    description: 'The public signing keys (JWKS) that verify access tokens, and their rotation (admins)',
+  },
 ]
 
 export const SECURITY_SCHEMES = {
@@ -203,7 +207,8 @@ export const EXAMPLES: Record<string, unknown> = {
   LoginForm: { grant_type: 'password', username: user.username, password: 'correct horse battery' },
   RefreshForm: { refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E' },
   TokenResponse: {
-    access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI2NmYxYzBmZmVlMDAwMDAwMDAwMGJlZWYifQ.c2lnbmF0dXJl',
+    access_token:
+      'eyJhbGciOiJSUzI1NiIsImtpZCI6Ik56YkxzWGg4dURDY2QtNk1Od1hGNFdfN25vV1hGWkFmSGt4WnNSR0M5WHMiLCJ0eXAiOiJhdCtqd3QifQ.eyJzdWIiOiI2NmYxYzBmZmVlMDAwMDAwMDAwMGJlZWYiLCJyb2xlIjoidXNlciJ9.c2lnbmF0dXJl',
     token_type: 'bearer',
     expires_in: 900,
     refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E',
@@ -226,6 +231,27 @@ export const OPERATION_EXAMPLES: Record<string, Record<number, unknown>> = {
   getServiceInfo: { 200: { name: 'mercado', version: '1.0.0', docs: '/swagger', openapi: '/swagger/json' } },
   getHealth: { 200: { status: 'ok' } },
   getReady: { 200: { status: 'ready', store: 'mongodb' } },
+  getJwks: {
+    200: {
+      keys: [
+        {
+          kty: 'RSA',
+          kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+          alg: 'RS256',
+          use: 'sig',
+          n: 'u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0_IzW7yWR7QkrmBL7jTKEn5u-qKhbwKfBstIs-bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW_VDL5AaWTg0nLVkjRo9z-40RQzuVaE8AkAFmxZzow3x-VJYKdjykkJ0iT9wCS0DRTXu269V264Vf_3jvredZiKRkgwlL9xNAwxXFg0x_XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC-9aGVd-Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmw',
+          e: 'AQAB',
+        },
+      ],
+    },
+  },
+  rotateSigningKey: {
+    200: {
+      kid: 'b7SBBq2FkR4h2lVpHzEXxlWw8XIcPbp3FJyPBhwKwy8',
+      alg: 'RS256',
+      activatesAt: '2026-11-28T09:40:00.000Z',
+    },
+  },
 }
 
 const PROBLEM_DETAIL: Record<number, string> = {
@@ -259,7 +285,7 @@ export function problemExample(status: number, path: string, _method: string) {
   if (status === 409 && path.startsWith('/clients')) {
     return problemBody(409, 'a public client has no secret to rotate', instance)
   }
-  if (status === 403 && (path.startsWith('/users') || path.startsWith('/clients'))) {
+  if (status === 403 && ['/users', '/clients', '/admin'].some((prefix) => path.startsWith(prefix))) {
     return problemBody(
       403,
       path === '/users/me' ? 'the account is disabled' : 'this route is for admins',

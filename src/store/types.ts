@@ -224,6 +224,44 @@ export interface ClientRepository {
   delete(clientId: string, expectedVersion?: number): Promise<boolean>
 }
 
+/** A signing key as stored; the private half is opaque here (encrypted above the store). */
+export interface SigningKeyRecord {
+  /** The key id that tokens name in their header. */
+  kid: string
+  /**
+   * Which rotation made the key: `initial`, or `after:<kid>` of the key it succeeds. Unique, so that
+   * instances rotating at the same moment make one key between them.
+   */
+  slot: string
+  alg: string
+  /** The public JWK (`kty`, `n`, `e`...), without `kid`, `alg` or `use`. */
+  publicJwk: Record<string, string>
+  /** The private JWK, encrypted: the store never sees it in clear. */
+  encryptedPrivateJwk: string
+  createdAt: Date
+  /** From when the key signs; before, it is only published. */
+  activatesAt: Date
+  /** When a newer key took over signing; null while it is the newest. */
+  retiresAt: Date | null
+  /** When the last token it signed has expired: it is unpublished and deleted after. */
+  expiresAt: Date | null
+}
+
+/** The signing keys every instance shares. */
+export interface SigningKeyRepository {
+  /** Inserts `key` unless another key holds its `slot`: false then, and nothing is written. */
+  insert(key: SigningKeyRecord): Promise<boolean>
+  /** Every stored key, by `activatesAt` (oldest first). A handful: expired keys are deleted. */
+  list(): Promise<SigningKeyRecord[]>
+  /**
+   * Retires every key other than `kid` that activated before `at` and does not retire before it
+   * already: sets its `retiresAt` to `at` and its `expiresAt`.
+   */
+  retireBefore(kid: string, at: Date, expiresAt: Date): Promise<void>
+  /** Deletes the keys whose `expiresAt` is at or before `now`; returns how many. */
+  deleteExpired(now: Date): Promise<number>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -232,6 +270,7 @@ export interface Store {
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
   readonly clients: ClientRepository
+  readonly signingKeys: SigningKeyRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

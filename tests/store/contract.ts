@@ -6,6 +6,7 @@ import { describeClientContract } from './contract/clients'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
 import { describeSessionAndAdminContract } from './contract/sessions'
+import { describeSigningKeyContract } from './contract/signing-keys'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
 import { describeUserContract } from './contract/users'
@@ -32,5 +33,10 @@ export function describeStoreContract(engine: Engine): void {
     describeRefreshTokenContract(store)
     describeLoginAttemptContract(store)
     describeClientContract(store)
+  })
+
+  describe(`store contract: ${engine}, a fresh store per test`, () => {
+    const fixture = useStore(engine, 'test')
+    describeSigningKeyContract(() => fixture.store)
   })
 }

@@ -4,11 +4,12 @@ import { createLogger, type Logger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
 import { unique } from './unique'
 
+/** The `KEY_ENCRYPTION_SECRET` of test apps. */
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long'
 
 /** A config as the environment would give it, with test values; `env` overrides variables. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
+  return loadConfig({ NODE_ENV: 'test', KEY_ENCRYPTION_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
 }
 
 export interface Reply {

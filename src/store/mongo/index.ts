@@ -1,7 +1,13 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
-import type { ClientRepository, LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
+import type {
+  ClientRepository,
+  LoginAttemptRepository,
+  RefreshTokenRepository,
+  SigningKeyRepository,
+  Store,
+} from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
 import { WriteClaims } from './claims.ts'
 import { clientIndexes, MongoClientRepository } from './clients.ts'
@@ -15,6 +21,7 @@ import {
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
+import { MongoSigningKeyRepository, signingKeyIndexes } from './signing-keys.ts'
 import { refreshTokenIndexes } from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
 
@@ -52,6 +59,7 @@ const INDEXES: IndexPlan = {
   refresh_tokens: refreshTokenIndexes,
   login_attempts: loginAttemptIndexes,
   clients: clientIndexes,
+  signing_keys: signingKeyIndexes,
 }
 
 /**
@@ -96,6 +104,7 @@ class MongoStore implements Store {
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
   readonly clients: ClientRepository
+  readonly signingKeys: SigningKeyRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -110,6 +119,7 @@ class MongoStore implements Store {
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
     this.clients = bounded(new MongoClientRepository(db, compat), timeoutMS)
+    this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
   }
 
   ping(): Promise<void> {

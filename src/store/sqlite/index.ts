@@ -8,6 +8,7 @@ import { SqliteLoginAttemptRepository } from './attempts'
 import { SqliteClientRepository } from './clients'
 import { SqliteProductRepository } from './products'
 import { migrate } from './schema'
+import { SqliteSigningKeyRepository } from './signing-keys'
 import { SqliteRefreshTokenRepository } from './tokens'
 import { SqliteUserRepository } from './users'
 
@@ -135,6 +136,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     refreshTokens: new SqliteRefreshTokenRepository(db),
     loginAttempts: new SqliteLoginAttemptRepository(db),
     clients: new SqliteClientRepository(db),
+    signingKeys: new SqliteSigningKeyRepository(db),
     async ping() {
       try {
         probe()

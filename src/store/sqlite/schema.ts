@@ -93,6 +93,20 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX clients_created_at ON clients (created_at, id);
   `,
+  // Signing keys (issue #11): the private JWK is encrypted above the store.
+  `
+  CREATE TABLE signing_keys (
+    kid                   TEXT PRIMARY KEY,
+    slot                  TEXT NOT NULL UNIQUE,
+    alg                   TEXT NOT NULL,
+    public_jwk            TEXT NOT NULL,
+    encrypted_private_jwk TEXT NOT NULL,
+    created_at            INTEGER NOT NULL,
+    activates_at          INTEGER NOT NULL,
+    retires_at            INTEGER,
+    expires_at            INTEGER
+  );
+  `,
 ]
 
 /**
