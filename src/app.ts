@@ -1,5 +1,8 @@
 import { type AnyElysia, Elysia } from 'elysia'
 import { authRoutes } from './auth'
+import { ClientDirectory } from './auth/client-directory'
+import { discoveryRoutes } from './auth/discovery'
+import { TokenInspector } from './auth/introspection'
 import { keyRoutes } from './auth/keys'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
@@ -47,9 +50,19 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     window: config.loginWindow,
     registerMaxFailures: config.registerMaxFailures,
   })
+  const clients = new ClientDirectory(store.clients)
   return {
     keys,
     accessTokens,
+    clientDirectory: clients,
+    inspector: new TokenInspector(
+      accessTokens,
+      store.users,
+      store.refreshTokens,
+      store.revokedTokens,
+      clients,
+      config.publicUrl,
+    ),
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
     clients: new ClientService(store.clients, events),
@@ -105,12 +118,16 @@ export function createApp({
     .use(
       authRoutes({
         auth: services.auth,
+        inspector: services.inspector,
+        clients: services.clientDirectory,
+        passwordGrant: config.passwordGrant,
         guard: auth,
         trustProxy: config.trustProxy,
         bodyLimit: config.bodyLimit,
       }),
     )
     .use(keyRoutes(services.keys, auth))
+    .use(discoveryRoutes({ issuer: config.publicUrl, passwordGrant: config.passwordGrant }))
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
     .use(clientRoutes(services.clients, auth, config.bodyLimit, config.trustProxy))

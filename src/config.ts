@@ -49,6 +49,8 @@ export interface Config {
   loginWindow: number
   /** Failed registrations (taken username or email) allowed per client address within `loginWindow`. */
   registerMaxFailures: number
+  /** The OAuth2 password grant (legacy, RFC 9700 section 2.4) is on: `/auth/login` and `grant_type=password`. */
+  passwordGrant: boolean
   /** Take the client address from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean
   admin: { username: string; email: string; password: string } | undefined
@@ -324,6 +326,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', env.LOGIN_MAX_FAILURES || '5', 1, 1000),
     loginWindow: parseDuration('LOGIN_WINDOW', env.LOGIN_WINDOW || '15m'),
     registerMaxFailures: integer('REGISTER_MAX_FAILURES', env.REGISTER_MAX_FAILURES || '10', 1, 10000),
+    passwordGrant: boolean('PASSWORD_GRANT', env.PASSWORD_GRANT ?? 'true'),
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
     admin: admin(env),
     logLevel,

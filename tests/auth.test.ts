@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { generateKeyPair, SignJWT } from 'jose'
 import type { Services } from '../src/app'
+import { API_SCOPES, DOCS_CLIENT_ID } from '../src/core/domain'
 import { newAccount, TEST_SECRET } from './support/app'
 import { expectOAuthError } from './support/assertions'
 import { forEachStore } from './support/fixture'
@@ -33,7 +34,13 @@ function forge(
   } = {},
 ) {
   const now = Math.floor(Date.now() / 1000)
-  let jwt = new SignJWT({ role: 'user', sid: crypto.randomUUID(), sv: 0 })
+  let jwt = new SignJWT({
+    role: 'user',
+    sid: crypto.randomUUID(),
+    sv: 0,
+    client_id: DOCS_CLIENT_ID,
+    scope: API_SCOPES.join(' '),
+  })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: options.typ ?? 'at+jwt' })
     .setSubject(sub)
     .setIssuer(options.iss ?? 'http://localhost:3000')
@@ -130,6 +137,7 @@ forEachStore('auth', (ctx) => {
         token_type: 'bearer',
         expires_in: 900,
         refresh_token: expect.any(String),
+        scope: expect.any(String),
       })
       expect(Buffer.from(reply.body.refresh_token, 'base64url').length).toBeGreaterThanOrEqual(32)
     })

@@ -11,7 +11,7 @@
  *   curl -H "Authorization: Bearer $TOKEN" http://localhost:8100/whoami
  */
 import { Elysia } from 'elysia'
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose'
+import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from 'jose'
 
 export interface ResourceServerOptions {
   /** Mercado's issuer URL (its `PUBLIC_URL`). */
@@ -20,13 +20,16 @@ export interface ResourceServerOptions {
   audience: string
   /** The scope `GET /whoami` needs. */
   scope: string
+  /** How to reach Mercado; the global `fetch` unless given (tests hand requests to the app in process). */
+  fetch?: (url: string) => Promise<Response>
 }
 
 /** Why a request was refused, as RFC 6750 section 3 words it. */
 class BearerError extends Error {
   constructor(
     readonly status: 401 | 403,
-    readonly code: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined,
+    /** The RFC 6750 error code (not `code`: Elysia reads an error's `code` as its own). */
+    readonly reason: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined,
     description: string,
   ) {
     super(description)
@@ -34,13 +37,18 @@ class BearerError extends Error {
 }
 
 /** The resource server as an Elysia app (not listening), built from Mercado's discovery document. */
-export async function resourceServer({ issuer, audience, scope }: ResourceServerOptions) {
+export async function resourceServer({
+  issuer,
+  audience,
+  scope,
+  fetch = globalThis.fetch,
+}: ResourceServerOptions) {
   const reply = await fetch(`${issuer}/.well-known/oauth-authorization-server`)
   if (!reply.ok) throw new Error(`discovery at ${issuer} answered ${reply.status}`)
   const metadata = (await reply.json()) as { issuer: string; jwks_uri: string }
   // RFC 8414 section 3.3: the document must name the issuer it was fetched for.
   if (metadata.issuer !== issuer) throw new Error(`discovery names issuer ${metadata.issuer}, not ${issuer}`)
-  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri))
+  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { [customFetch]: (url) => fetch(String(url)) })
 
   async function authorize(header: string | null, needed: string): Promise<JWTPayload> {
     const token = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header ?? '')?.[1]
@@ -60,14 +68,15 @@ export async function resourceServer({ issuer, audience, scope }: ResourceServer
 
   return new Elysia()
     .error({ BearerError })
-    .onError(({ code, error, set }) => {
+    .onError(({ code, error }) => {
       if (code !== 'BearerError') return
       const params = [`realm="example"`]
-      if (error.code) params.push(`error="${error.code}"`, `error_description="${error.message}"`)
-      if (error.code === 'insufficient_scope') params.push(`scope="${scope}"`)
-      set.status = error.status
-      set.headers['www-authenticate'] = `Bearer ${params.join(', ')}`
-      return { error: error.code ?? 'unauthorized', error_description: error.message }
+      if (error.reason) params.push(`error="${error.reason}"`, `error_description="${error.message}"`)
+      if (error.reason === 'insufficient_scope') params.push(`scope="${scope}"`)
+      return Response.json(
+        { error: error.reason ?? 'unauthorized', error_description: error.message },
+        { status: error.status, headers: { 'www-authenticate': `Bearer ${params.join(', ')}` } },
+      )
     })
     .get('/whoami', async ({ request }) => {
       const claims = await authorize(request.headers.get('authorization'), scope)

@@ -60,7 +60,7 @@ export const keyRoutes = (keys: KeyRing, auth: ReturnType<typeof authPlugin>) =>
         return { ...rotation, activatesAt: rotation.activatesAt.toISOString() }
       },
       {
-        auth: 'admin',
+        auth: { scope: 'keys:write', role: 'admin' },
         response: { 200: KeyRotation, ...problems(401, 403, 503) },
         detail: {
           summary: 'Rotate the signing key now',

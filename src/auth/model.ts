@@ -23,9 +23,13 @@ export const LoginForm = t.Object(
       error: `must be at most ${PASSWORD_MAX} characters`,
       examples: ['correct horse battery'],
     }),
-    scope: t.Optional(t.String({ description: 'Accepted and ignored' })),
-    client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
-    client_secret: t.Optional(t.String({ description: 'Accepted and ignored' })),
+    scope: t.Optional(
+      t.String({ description: 'Space-separated API scopes; default: all the client may have' }),
+    ),
+    client_id: t.Optional(
+      t.String({ description: 'A registered client (default: the built-in docs client)' }),
+    ),
+    client_secret: t.Optional(t.String({ description: 'For `client_secret_post` clients' })),
   },
   { additionalProperties: true },
 )
@@ -39,17 +43,84 @@ export const RefreshForm = t.Object(
       description: 'The refresh token of the last pair',
     }),
     grant_type: t.Optional(t.Literal('refresh_token')),
-    client_id: t.Optional(t.String({ description: 'Accepted and ignored' })),
+    scope: t.Optional(t.String({ description: 'Fewer scopes than the token was granted' })),
+    client_id: t.Optional(t.String({ description: 'The client the token was issued to' })),
+    client_secret: t.Optional(t.String({ description: 'For `client_secret_post` clients' })),
   },
   { additionalProperties: true },
 )
 
+/**
+ * `POST /auth/token`: which fields a grant needs depends on `grant_type`, and a missing one is
+ * `invalid_request` (checked by the route, RFC 6749 section 5.2), so every field is optional here.
+ */
+export const TokenForm = t.Object(
+  {
+    grant_type: t.String({
+      description: '`client_credentials`, `refresh_token` or `password`',
+      examples: ['client_credentials'],
+    }),
+    scope: t.Optional(t.String({ description: 'Space-separated API scopes' })),
+    username: t.Optional(t.String({ maxLength: LOGIN_MAX, description: 'password grant' })),
+    password: t.Optional(t.String({ maxLength: PASSWORD_MAX, description: 'password grant' })),
+    refresh_token: t.Optional(t.String({ maxLength: 512, description: 'refresh_token grant' })),
+    client_id: t.Optional(t.String()),
+    client_secret: t.Optional(t.String()),
+  },
+  { additionalProperties: true },
+)
+
+/** The body of introspection (RFC 7662) and revocation (RFC 7009) requests. */
+export const TokenParameter = t.Object(
+  {
+    token: t.String({ maxLength: 4096, description: 'An access token or a refresh token' }),
+    token_type_hint: t.Optional(t.String({ description: '`access_token` or `refresh_token`; not needed' })),
+    client_id: t.Optional(t.String()),
+    client_secret: t.Optional(t.String()),
+  },
+  { additionalProperties: true },
+)
+
+/** RFC 7662 section 2.2. */
+export const Introspection = t.Object(
+  {
+    active: t.Boolean(),
+    scope: t.Optional(t.String()),
+    client_id: t.Optional(t.String()),
+    username: t.Optional(t.String()),
+    token_type: t.Optional(t.String({ examples: ['Bearer'] })),
+    exp: t.Optional(t.Integer()),
+    iat: t.Optional(t.Integer()),
+    sub: t.Optional(t.String()),
+    aud: t.Optional(t.Union([t.String(), t.Array(t.String())])),
+    iss: t.Optional(t.String()),
+    jti: t.Optional(t.String()),
+  },
+  { additionalProperties: false },
+)
+
 export const TokenResponse = t.Object({
-  access_token: t.String({ description: 'JWT (HS256); send as "Authorization: Bearer <token>"' }),
+  access_token: t.String({ description: 'JWT (RS256, RFC 9068); send as "Authorization: Bearer <token>"' }),
   token_type: t.Literal('bearer'),
   expires_in: t.Integer({ description: 'Seconds until the access token expires', examples: [900] }),
-  refresh_token: t.String({ description: 'Opaque; single use: each refresh returns a new one' }),
+  refresh_token: t.Optional(
+    t.String({
+      description: 'Opaque; single use: each refresh returns a new one. None for client_credentials',
+    }),
+  ),
+  scope: t.String({
+    description: 'The granted scopes, space-separated',
+    examples: ['products:write users:read'],
+  }),
 })
 
 /** The schemas the OpenAPI document names, as Elysia reference models: routes use them by name. */
-export const authModels = { LoginForm, RefreshForm, TokenResponse, OAuthError: OAuthErrorSchema }
+export const authModels = {
+  LoginForm,
+  RefreshForm,
+  TokenForm,
+  TokenParameter,
+  Introspection,
+  TokenResponse,
+  OAuthError: OAuthErrorSchema,
+}

@@ -1,20 +1,37 @@
 import { Elysia } from 'elysia'
-import type { Role } from '../core/domain'
-import { forbidden, UnauthorizedError } from '../core/errors'
+import type { ApiScope, Role } from '../core/domain'
+import { forbidden, HttpError, UnauthorizedError } from '../core/errors'
 import type { UserRecord, UserRepository } from '../store/types'
-import { type AccessTokens, InvalidTokenError } from './tokens'
+import { type AccessClaims, type AccessTokens, InvalidTokenError } from './tokens'
 
-/** The OpenAPI security requirement of every protected route: either scheme will do. */
-export const SECURITY: Array<Record<string, string[]>> = [{ OAuth2Password: [] }, { BearerJWT: [] }]
+/** What a protected route requires: a scope, and for some routes the admin role on top. */
+export interface Guard {
+  scope: ApiScope
+  role?: Role
+}
+
+/** The OpenAPI security requirement of a route needing `scope`: either scheme will do. */
+const security = (scope: ApiScope): Array<Record<string, string[]>> => [
+  { OAuth2Password: [scope] },
+  { BearerJWT: [scope] },
+]
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i
 
 let instances = 0
 
+/** RFC 6750 section 3.1: the token is good but lacks the scope, which the challenge names. */
+const insufficientScope = (scope: string) =>
+  new HttpError(403, `this route needs the scope ${scope}`, {
+    'www-authenticate': `Bearer realm="mercado", error="insufficient_scope", scope="${scope}"`,
+  })
+
 /**
- * The auth plugin. Routes opt in with `{ auth: true }` (any signed-in user) or
- * `{ auth: 'admin' }`; the handler then gets `user`, loaded from the store so that disabling,
- * demoting or deleting a user, and ending a session, take effect at once.
+ * The auth plugin. Every protected route declares what it needs: `{ auth: { scope } }` for any
+ * signed-in user whose token carries `scope`, `{ auth: { scope, role: 'admin' } }` for admins; the
+ * handler then gets `user`, loaded from the store so that disabling, demoting or deleting a user,
+ * and ending a session, take effect at once. A client-credentials token acts for no user, so every
+ * one of these routes refuses it (docs/api.md, Scopes).
  *
  * The check runs in `transform`, before validation, so an anonymous caller gets 401 rather than a
  * 422 that would describe the route's body; `resolve` then hands the user over.
@@ -22,17 +39,20 @@ let instances = 0
 export function authPlugin(tokens: AccessTokens, users: UserRepository) {
   const authenticated = new WeakMap<Request, UserRecord>()
 
-  async function authenticate(authorization: string | null): Promise<UserRecord> {
+  async function authenticate(authorization: string | null, scope: string): Promise<UserRecord> {
     if (!authorization) throw new UnauthorizedError('a bearer token is required', false)
     const token = BEARER.exec(authorization)?.[1]
     if (!token) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"', true)
-    let claims: Awaited<ReturnType<AccessTokens['verify']>>
+    let claims: AccessClaims
     try {
       claims = await tokens.verify(token)
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(error.message, true)
       throw error
     }
+    if (claims.kind === 'client')
+      throw forbidden('this route acts for a user; a client-credentials token has none')
+    if (!claims.scope.split(' ').includes(scope)) throw insufficientScope(scope)
     const user = await users.findById(claims.sub)
     if (!user) throw new UnauthorizedError('the account no longer exists', true)
     if (user.disabled) throw forbidden('the account is disabled')
@@ -43,13 +63,13 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
   }
 
   return new Elysia({ name: 'auth', seed: ++instances }).macro({
-    auth: (required: true | Role) => ({
-      detail: { security: SECURITY },
+    auth: (required: Guard) => ({
+      detail: { security: security(required.scope) },
       async transform({ request, set }) {
         // The answer is about this user (or refuses them): no cache along the way may keep it.
         set.headers['cache-control'] = 'no-store'
-        const user = await authenticate(request.headers.get('authorization'))
-        if (required === 'admin' && user.role !== 'admin') throw forbidden('this route is for admins')
+        const user = await authenticate(request.headers.get('authorization'), required.scope)
+        if (required.role === 'admin' && user.role !== 'admin') throw forbidden('this route is for admins')
         authenticated.set(request, user)
       },
       resolve: ({ request }) => ({ user: authenticated.get(request) as UserRecord }),

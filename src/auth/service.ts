@@ -1,22 +1,32 @@
 import { OAuthError } from '../core/errors'
 import { verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
-import type { RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
+import type { ClientRecord, RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
+import { grantScopes, narrowScopes } from './scopes'
 import type { LoginThrottle } from './throttle'
-import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens'
+import { type AccessTokens, type Grant, hashRefreshToken, newRefreshToken } from './tokens'
 
-/** The RFC 6749 section 5.1 token response. */
+/** The RFC 6749 section 5.1 token response; no refresh token for the client-credentials grant. */
 export interface TokenPair {
   access_token: string
   token_type: 'bearer'
   expires_in: number
-  refresh_token: string
+  refresh_token?: string
+  scope: string
 }
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
 const BAD_CREDENTIALS = 'invalid username or password'
 
-/** Login, refresh-token rotation and logout. */
+/** `verifyCredentials` refused: no such user or a wrong password (`invalid`), or a disabled account. */
+export class CredentialsRefused extends Error {
+  constructor(readonly reason: 'invalid' | 'disabled') {
+    super(reason === 'invalid' ? BAD_CREDENTIALS : 'the account is disabled')
+    this.name = 'CredentialsRefused'
+  }
+}
+
+/** The grants of the token endpoint, refresh-token rotation and logout. */
 export class AuthService {
   constructor(
     private readonly users: UserRepository,
@@ -28,12 +38,38 @@ export class AuthService {
     private readonly events: SecurityEvents = SecurityEvents.none,
   ) {}
 
-  /** The password grant. `login` is a username or an email; `context.address` the client's. */
+  /**
+   * The password grant (RFC 6749 section 4.3) for `client`, with the scopes `scope` asks for.
+   * `login` is a username or an email; `context.address` the caller's.
+   */
   async login(
     login: string,
     password: string,
     context: RequestContext & { address: string },
+    client: ClientRecord,
+    scope?: string,
   ): Promise<TokenPair> {
+    const scopes = grantScopes(client, scope)
+    try {
+      const user = await this.verifyCredentials(login, password, context)
+      return await this.issue(user, crypto.randomUUID(), { clientId: client.clientId, scopes })
+    } catch (error) {
+      if (!(error instanceof CredentialsRefused)) throw error
+      // Only who knows the password learns that the account is disabled.
+      throw invalidGrant(error.reason === 'disabled' ? 'the account is disabled' : BAD_CREDENTIALS)
+    }
+  }
+
+  /**
+   * The password check of every way to sign in (the password grant, the sign-in page): the login
+   * throttle (429), the dummy hash for unknown names and the security events. Returns the user, or
+   * throws `CredentialsRefused`; a 429 or a 503 (no password slot) passes through as it is.
+   */
+  async verifyCredentials(
+    login: string,
+    password: string,
+    context: RequestContext & { address: string },
+  ): Promise<UserRecord> {
     const name = login.trim().toLowerCase()
     const user = await this.users.findByLogin(name)
     const { reqId, address } = context
@@ -52,22 +88,31 @@ export class AuthService {
         accountId,
         outcome: user ? 'wrong_password' : 'unknown_account',
       })
-      throw invalidGrant(BAD_CREDENTIALS)
+      throw new CredentialsRefused('invalid')
     }
     await attempt.succeeded()
     if (user.disabled) {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'account_disabled' })
-      throw invalidGrant('the account is disabled')
+      throw new CredentialsRefused('disabled')
     }
-    return this.issue(user, crypto.randomUUID())
+    return user
   }
 
   /**
    * Exchanges a refresh token for a new pair; the old one dies. A token presented again after it
    * was rotated means it leaked: the whole chain is revoked.
    */
-  async refresh(refreshToken: string, context: RequestContext = {}): Promise<TokenPair> {
+  async refresh(
+    refreshToken: string,
+    client: ClientRecord,
+    scope?: string,
+    context: RequestContext = {},
+  ): Promise<TokenPair> {
     const now = new Date()
+    // RFC 6749 section 6: the token must be the client's own; another's is not even rotated.
+    const presented = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
+    if (presented && presented.clientId !== client.clientId)
+      throw invalidGrant('the refresh token was issued to another client')
     const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
     if (result.outcome === 'invalid') throw invalidGrant('the refresh token is invalid, expired or revoked')
     if (result.outcome === 'reused') {
@@ -88,7 +133,8 @@ export class AuthService {
       await this.refreshTokens.revokeChain(result.token.chainId, now)
       throw invalidGrant('the account is disabled or gone')
     }
-    const pair = await this.issue(user, result.token.chainId)
+    const scopes = narrowScopes(result.token.scopes, scope)
+    const pair = await this.issue(user, result.token.chainId, { clientId: client.clientId, scopes })
     // A revocation (logout, reuse, password change) that landed between the rotation and the
     // insert above missed the new token; it marked the old one, so look there and finish the job.
     const old = await this.refreshTokens.findByHash(result.token.tokenHash)
@@ -122,15 +168,31 @@ export class AuthService {
     await this.users.endAllSessions(userId)
   }
 
+  /**
+   * The client-credentials grant (RFC 6749 section 4.4): a token for the client itself, with no
+   * user and no refresh token.
+   */
+  async clientCredentials(client: ClientRecord, scope?: string): Promise<TokenPair> {
+    const scopes = grantScopes(client, scope)
+    return {
+      access_token: await this.accessTokens.signForClient({ clientId: client.clientId, scopes }),
+      token_type: 'bearer',
+      expires_in: this.accessTokens.ttl,
+      scope: scopes.join(' '),
+    }
+  }
+
   /** A token pair for `user` in session `chainId` (the session id, `sid`, of its access tokens). */
-  private async issue(user: UserRecord, chainId: string): Promise<TokenPair> {
+  private async issue(user: UserRecord, chainId: string, grant: Grant): Promise<TokenPair> {
     const refreshToken = newRefreshToken()
     const [accessToken] = await Promise.all([
-      this.accessTokens.sign(user, chainId),
+      this.accessTokens.sign(user, chainId, grant),
       this.refreshTokens.insert({
         tokenHash: hashRefreshToken(refreshToken),
         userId: user.id,
         chainId,
+        clientId: grant.clientId,
+        scopes: [...grant.scopes],
         expiresAt: new Date(Date.now() + this.refreshTtl * 1000),
       }),
     ])
@@ -139,6 +201,7 @@ export class AuthService {
       token_type: 'bearer',
       expires_in: this.accessTokens.ttl,
       refresh_token: refreshToken,
+      scope: grant.scopes.join(' '),
     }
   }
 }

@@ -3,23 +3,50 @@ import { errors, type JWSHeaderParameters, jwtVerify, SignJWT } from 'jose'
 import type { Role } from '../core/domain'
 import { type KeyRing, SIGNING_ALG } from '../keys/keyring'
 
-/** What a verified access token says. */
-export interface AccessClaims {
+/** What every verified access token says (RFC 9068 section 2.2). */
+interface CommonClaims {
+  iss: string
+  aud: string | string[]
+  jti: string
+  iat: number
+  exp: number
+  /** The client the token was issued to. */
+  client_id: string
+  /** Space-separated granted scopes (RFC 9068 section 2.2.3). */
+  scope: string
+}
+
+/** A token that acts for a user, issued in one of the user's sessions. */
+export interface UserClaims extends CommonClaims {
+  kind: 'user'
+  /** The user id. */
   sub: string
   role: Role
-  jti: string
-  exp: number
   /** The session (refresh-token chain) the token was issued in; logging that session out refuses it. */
   sid: string
   /** The user's session version when the token was issued; ending all sessions moves it on. */
   sv: number
 }
 
+/** A client-credentials token: it acts for the client alone (`sub` is its `client_id`). */
+export interface ClientClaims extends CommonClaims {
+  kind: 'client'
+  sub: string
+}
+
+export type AccessClaims = UserClaims | ClientClaims
+
 /** Whom a token is issued to, and in which session. */
 export interface TokenSubject {
   id: string
   role: Role
   sessionVersion: number
+}
+
+/** The client and the scopes a token is issued for. */
+export interface Grant {
+  clientId: string
+  scopes: readonly string[]
 }
 
 export interface AccessTokenOptions {
@@ -66,12 +93,21 @@ export class AccessTokens {
     return this.options.ttl
   }
 
-  /** An access token for `user` in session `sid`. */
-  async sign(user: TokenSubject, sid: string): Promise<string> {
+  /** An access token for `user` in session `sid`, issued to `grant.clientId`. */
+  sign(user: TokenSubject, sid: string, grant: Grant): Promise<string> {
+    return this.issue(user.id, grant, { role: user.role, sid, sv: user.sessionVersion })
+  }
+
+  /** A client-credentials token: `sub` is the client itself. */
+  signForClient(grant: Grant): Promise<string> {
+    return this.issue(grant.clientId, grant, {})
+  }
+
+  private async issue(subject: string, grant: Grant, claims: Record<string, unknown>): Promise<string> {
     const key = await this.options.keys.signingKey()
-    return new SignJWT({ role: user.role, sid, sv: user.sessionVersion })
+    return new SignJWT({ ...claims, client_id: grant.clientId, scope: grant.scopes.join(' ') })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
-      .setSubject(user.id)
+      .setSubject(subject)
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setIssuedAt()
@@ -88,17 +124,23 @@ export class AccessTokens {
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
+        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id', 'scope'],
       })
       // jose checks `iat` against the clock only with `maxTokenAge`, and its `clockTolerance` would
       // loosen `exp` as well; this keeps `exp` exact and allows the skew to `iat` alone.
       if ((payload.iat as number) > Math.floor(Date.now() / 1000) + IAT_SKEW)
         throw new InvalidTokenError('the token was issued in the future')
+      if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string')
+        throw new InvalidTokenError('the token names no client or scope')
+      if (payload.sid === undefined && payload.sv === undefined && payload.role === undefined) {
+        if (payload.sub !== payload.client_id) throw new InvalidTokenError('the token names no user')
+        return { ...payload, kind: 'client' } as ClientClaims
+      }
       if (payload.role !== 'user' && payload.role !== 'admin')
         throw new InvalidTokenError('the token has no role')
       if (typeof payload.sid !== 'string' || !Number.isSafeInteger(payload.sv))
         throw new InvalidTokenError('the token names no session')
-      return payload as unknown as AccessClaims
+      return { ...payload, kind: 'user' } as UserClaims
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('the token has expired')

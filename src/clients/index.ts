@@ -73,7 +73,7 @@ export const clientRoutes = (
         }
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:write', role: 'admin' },
         parse,
         body: 'ClientMetadata',
         response: { 201: 'RegisteredClient', ...metadataResponses },
@@ -93,7 +93,7 @@ export const clientRoutes = (
         return { items: result.items.map(publicClient), page, limit, total: result.total }
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:read', role: 'admin' },
         query: ClientListQuery,
         response: { 200: 'ClientPage', ...problems(401, 403, 422) },
         detail: { summary: 'List clients, oldest first', operationId: 'listClients' },
@@ -107,7 +107,7 @@ export const clientRoutes = (
         return publicClient(client)
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:read', role: 'admin' },
         params: ClientIdParams,
         headers: ifNoneMatchHeaders,
         response: { 200: 'Client', 304: t.Void(), ...problems(401, 403, 404, 422) },
@@ -127,7 +127,7 @@ export const clientRoutes = (
         return publicClient(client)
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:write', role: 'admin' },
         parse,
         params: ClientIdParams,
         headers: ifMatchHeaders,
@@ -154,7 +154,7 @@ export const clientRoutes = (
         return { client_id: client.clientId, client_secret: secret as string, client_secret_expires_at: 0 }
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:write', role: 'admin' },
         params: ClientIdParams,
         headers: ifMatchHeaders,
         response: { 200: 'ClientSecret', ...problems(401, 403, 404, 409, 412, 422) },
@@ -177,7 +177,7 @@ export const clientRoutes = (
         set.status = 204
       },
       {
-        auth: 'admin',
+        auth: { scope: 'clients:write', role: 'admin' },
         params: ClientIdParams,
         headers: ifMatchHeaders,
         response: { 204: t.Void(), ...problems(401, 403, 404, 412, 422) },

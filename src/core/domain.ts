@@ -80,10 +80,26 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
  * token, `:write` creating, changing and deleting. The list is kept short on purpose: a route
  * declares one of these, and roles still apply on top (an admin-only route stays admin-only).
  */
-export const API_SCOPES = ['products:read', 'products:write', 'users:read', 'users:write'] as const
+export const API_SCOPES = [
+  'products:read',
+  'products:write',
+  'users:read',
+  'users:write',
+  'clients:read',
+  'clients:write',
+  'keys:write',
+] as const
+export type ApiScope = (typeof API_SCOPES)[number]
 /** Every scope a client may be registered for, and so may ask for. */
 export const SCOPES = [...OIDC_SCOPES, ...API_SCOPES] as const
 export type Scope = (typeof SCOPES)[number]
+
+/**
+ * The built-in public client: the docs pages (Swagger UI), and whoever calls the token routes
+ * without naming a client (the quick start, Postman). Tokens from before clients existed count as
+ * its own. It may ask for every API scope.
+ */
+export const DOCS_CLIENT_ID = 'mercado-docs'
 
 /** The grant types a client may be registered for (RFC 7591 section 2). */
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password'] as const

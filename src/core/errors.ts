@@ -43,6 +43,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_client'
   | 'invalid_scope'
+  | 'unauthorized_client'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
 

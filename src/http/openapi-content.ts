@@ -1,4 +1,5 @@
 /** The prose, headers and examples of the OpenAPI document (see `openapi.ts` for how they are used). */
+import type { ApiScope } from '../core/domain'
 import { problemBody } from './problem'
 
 export const DESCRIPTION = `Accounts, login and a product catalog.
@@ -56,17 +57,30 @@ export const TAGS = [
   },
 ]
 
+/** What each API scope allows (docs/api.md, Scopes); the OAuth2 flows list them. */
+const API_SCOPE_TEXT: Record<ApiScope, string> = {
+  'products:read': 'Read products (the reads are public today)',
+  'products:write': 'Create, change and delete your products (any product, for admins)',
+  'users:read': 'Read your account (any account, for admins)',
+  'users:write': 'Change your account, end your sessions (any account, for admins)',
+  'clients:read': 'Read the registered OAuth clients (admins)',
+  'clients:write': 'Register, change and delete OAuth clients (admins)',
+  'keys:write': 'Rotate the signing keys (admins)',
+}
+
 export const SECURITY_SCHEMES = {
   OAuth2Password: {
     type: 'oauth2',
-    description: 'Log in with a username (or email) and password; the token endpoint takes a form or JSON.',
-    flows: { password: { tokenUrl: '/auth/login', refreshUrl: '/auth/refresh', scopes: {} } },
+    description:
+      'Log in with a username (or email) and password (the legacy password grant, as the built-in docs client); the token endpoint takes a form or JSON. Leave every scope unticked to get all of them.',
+    flows: { password: { tokenUrl: '/auth/login', refreshUrl: '/auth/refresh', scopes: API_SCOPE_TEXT } },
   },
   BearerJWT: {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'The `access_token` of `POST /auth/login`.',
+    description:
+      'An access token (RFC 9068) from `POST /auth/token` or `POST /auth/login`; each operation names the scope it needs.',
   },
 }
 

@@ -78,7 +78,7 @@ export const productRoutes = (
         return publicProduct(product)
       },
       {
-        auth: true,
+        auth: { scope: 'products:write' },
         parse,
         body: 'CreateProduct',
         response: { 201: 'Product', ...problems(401, 403, 415, 422) },
@@ -90,7 +90,7 @@ export const productRoutes = (
       },
     )
     .put('/:id', change, {
-      auth: true,
+      auth: { scope: 'products:write' },
       parse,
       params: IdParams,
       headers: ifMatchHeaders,
@@ -99,7 +99,7 @@ export const productRoutes = (
       detail: { summary: 'Replace a product (owner or admin)', operationId: 'replaceProduct' },
     })
     .patch('/:id', change, {
-      auth: true,
+      auth: { scope: 'products:write' },
       parse,
       params: IdParams,
       headers: ifMatchHeaders,
@@ -114,7 +114,7 @@ export const productRoutes = (
         set.status = 204
       },
       {
-        auth: true,
+        auth: { scope: 'products:write' },
         params: IdParams,
         headers: ifMatchHeaders,
         response: { 204: t.Void(), ...problems(401, 403, 404, 412, 422) },

@@ -142,6 +142,10 @@ export interface RefreshTokenRecord {
   userId: string
   /** Every token issued by rotation from one login shares its chain. */
   chainId: string
+  /** The client it was issued to (the docs client for tokens from before clients existed). */
+  clientId: string
+  /** The scopes it was granted, which its access tokens carry (every API scope for old tokens). */
+  scopes: string[]
   expiresAt: Date
   createdAt: Date
   /** Set when the token was exchanged for a new pair. */
@@ -149,7 +153,10 @@ export interface RefreshTokenRecord {
   revokedAt: Date | null
 }
 
-export type NewRefreshToken = Pick<RefreshTokenRecord, 'tokenHash' | 'userId' | 'chainId' | 'expiresAt'>
+export type NewRefreshToken = Pick<
+  RefreshTokenRecord,
+  'tokenHash' | 'userId' | 'chainId' | 'clientId' | 'scopes' | 'expiresAt'
+>
 
 /** Outcome of presenting a refresh token for rotation. */
 export type RotateResult =
@@ -262,6 +269,16 @@ export interface SigningKeyRepository {
   deleteExpired(now: Date): Promise<number>
 }
 
+/**
+ * Revoked access tokens that no session covers (client-credentials tokens, RFC 7009), by `jti`,
+ * each kept until the token would have expired anyway.
+ */
+export interface RevokedTokenRepository {
+  /** Idempotent. */
+  revoke(jti: string, expiresAt: Date): Promise<void>
+  isRevoked(jti: string): Promise<boolean>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -270,6 +287,7 @@ export interface Store {
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
   readonly clients: ClientRepository
+  readonly revokedTokens: RevokedTokenRepository
   readonly signingKeys: SigningKeyRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>

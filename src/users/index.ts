@@ -88,7 +88,7 @@ export const userRoutes = (
         return publicUser(user)
       },
       {
-        auth: true,
+        auth: { scope: 'users:read' },
         headers: ifNoneMatchHeaders,
         response: { 200: 'User', ...mine },
         detail: { summary: 'Your own account', operationId: 'getMe' },
@@ -107,7 +107,7 @@ export const userRoutes = (
         return publicUser(updated)
       },
       {
-        auth: true,
+        auth: { scope: 'users:write' },
         parse,
         headers: ifMatchHeaders,
         body: 'PatchMe',
@@ -131,7 +131,7 @@ export const userRoutes = (
         return { items: result.items.map(publicUser), page, limit, total: result.total }
       },
       {
-        auth: 'admin',
+        auth: { scope: 'users:read', role: 'admin' },
         query: UserListQuery,
         response: { 200: 'UserPage', ...problems(401, 403, 422) },
         detail: { summary: 'List users', operationId: 'listUsers' },
@@ -145,7 +145,7 @@ export const userRoutes = (
         return publicUser(user)
       },
       {
-        auth: 'admin',
+        auth: { scope: 'users:write', role: 'admin' },
         parse,
         body: 'CreateUser',
         response: { 201: 'User', ...problems(401, 403, 409, 415, 422) },
@@ -160,7 +160,7 @@ export const userRoutes = (
         return publicUser(found)
       },
       {
-        auth: true,
+        auth: { scope: 'users:read' },
         params: IdParams,
         headers: ifNoneMatchHeaders,
         response: { 200: 'User', ...mine, ...problems(401, 403, 404, 422) },
@@ -168,7 +168,7 @@ export const userRoutes = (
       },
     )
     .put('/:id', change, {
-      auth: 'admin',
+      auth: { scope: 'users:write', role: 'admin' },
       parse,
       params: IdParams,
       headers: ifMatchHeaders,
@@ -177,7 +177,7 @@ export const userRoutes = (
       detail: { summary: 'Replace a user', operationId: 'replaceUser' },
     })
     .patch('/:id', change, {
-      auth: 'admin',
+      auth: { scope: 'users:write', role: 'admin' },
       parse,
       params: IdParams,
       headers: ifMatchHeaders,
@@ -201,7 +201,7 @@ export const userRoutes = (
         set.status = 204
       },
       {
-        auth: 'admin',
+        auth: { scope: 'users:write', role: 'admin' },
         params: IdParams,
         headers: ifMatchHeaders,
         response: { 204: t.Void(), ...problems(401, 403, 404, 409, 412, 422) },

@@ -5,6 +5,7 @@ import type {
   ClientRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
+  RevokedTokenRepository,
   SigningKeyRepository,
   Store,
 } from '../types.ts'
@@ -21,6 +22,7 @@ import {
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
+import { MongoRevokedTokenRepository, revokedTokenIndexes } from './revoked-tokens.ts'
 import { MongoSigningKeyRepository, signingKeyIndexes } from './signing-keys.ts'
 import { refreshTokenIndexes } from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
@@ -58,6 +60,7 @@ const INDEXES: IndexPlan = {
   products: productIndexes,
   refresh_tokens: refreshTokenIndexes,
   login_attempts: loginAttemptIndexes,
+  revoked_tokens: revokedTokenIndexes,
   clients: clientIndexes,
   signing_keys: signingKeyIndexes,
 }
@@ -103,6 +106,7 @@ class MongoStore implements Store {
   readonly products: MongoProductRepository
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
+  readonly revokedTokens: RevokedTokenRepository
   readonly clients: ClientRepository
   readonly signingKeys: SigningKeyRepository
 
@@ -118,6 +122,7 @@ class MongoStore implements Store {
     this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
+    this.revokedTokens = bounded(new MongoRevokedTokenRepository(db), timeoutMS)
     this.clients = bounded(new MongoClientRepository(db, compat), timeoutMS)
     this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
   }

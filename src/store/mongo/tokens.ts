@@ -1,5 +1,6 @@
 /** Refresh tokens in `refresh_tokens`, stored by hash only. */
 import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
+import { API_SCOPES, DOCS_CLIENT_ID } from '../../core/domain.ts'
 import type { NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateResult } from '../types.ts'
 import { toObjectId } from './common.ts'
 import { guard } from './errors.ts'
@@ -9,6 +10,9 @@ interface RefreshTokenDoc {
   tokenHash: string
   userId: ObjectId
   chainId: string
+  /** Absent on tokens from before clients existed: the docs client, every API scope. */
+  clientId?: string
+  scopes?: string[]
   expiresAt: Date
   createdAt: Date
   rotatedAt: Date | null
@@ -29,6 +33,8 @@ export function toRecord(doc: RefreshTokenDoc): RefreshTokenRecord {
     tokenHash: doc.tokenHash,
     userId: doc.userId.toHexString(),
     chainId: doc.chainId,
+    clientId: doc.clientId ?? DOCS_CLIENT_ID,
+    scopes: doc.scopes ?? [...API_SCOPES],
     expiresAt: doc.expiresAt,
     createdAt: doc.createdAt,
     rotatedAt: doc.rotatedAt,
@@ -51,6 +57,8 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
         tokenHash: token.tokenHash,
         userId,
         chainId: token.chainId,
+        clientId: token.clientId,
+        scopes: token.scopes,
         expiresAt: token.expiresAt,
         createdAt: new Date(),
         rotatedAt: null,

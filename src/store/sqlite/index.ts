@@ -7,6 +7,7 @@ import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
 import { SqliteClientRepository } from './clients'
 import { SqliteProductRepository } from './products'
+import { SqliteRevokedTokenRepository } from './revoked-tokens'
 import { migrate } from './schema'
 import { SqliteSigningKeyRepository } from './signing-keys'
 import { SqliteRefreshTokenRepository } from './tokens'
@@ -135,6 +136,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     products: new SqliteProductRepository(db),
     refreshTokens: new SqliteRefreshTokenRepository(db),
     loginAttempts: new SqliteLoginAttemptRepository(db),
+    revokedTokens: new SqliteRevokedTokenRepository(db),
     clients: new SqliteClientRepository(db),
     signingKeys: new SqliteSigningKeyRepository(db),
     async ping() {

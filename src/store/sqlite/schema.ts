@@ -107,6 +107,16 @@ const migrations: readonly string[] = [
     expires_at            INTEGER
   );
   `,
+  // Refresh tokens name their client and scopes (issue #11); NULL on older rows: the docs client,
+  // every API scope.
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN client_id TEXT;
+  ALTER TABLE refresh_tokens ADD COLUMN scope TEXT;
+  CREATE TABLE revoked_tokens (
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ]
 
 /**

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { API_SCOPES, DOCS_CLIENT_ID } from '../../core/domain'
 import type { NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateResult } from '../types'
 import { guarded } from './errors'
 import type { Params } from './query'
@@ -7,19 +8,24 @@ interface TokenRow {
   token_hash: string
   user_id: string
   chain_id: string
+  client_id: string | null
+  scope: string | null
   expires_at: number
   created_at: number
   rotated_at: number | null
   revoked_at: number | null
 }
 
-const COLUMNS = 'token_hash, user_id, chain_id, expires_at, created_at, rotated_at, revoked_at'
+const COLUMNS =
+  'token_hash, user_id, chain_id, client_id, scope, expires_at, created_at, rotated_at, revoked_at'
 
 function toToken(row: TokenRow): RefreshTokenRecord {
   return {
     tokenHash: row.token_hash,
     userId: row.user_id,
     chainId: row.chain_id,
+    clientId: row.client_id ?? DOCS_CLIENT_ID,
+    scopes: row.scope === null ? [...API_SCOPES] : row.scope.split(' ').filter(Boolean),
     expiresAt: new Date(row.expires_at),
     createdAt: new Date(row.created_at),
     rotatedAt: row.rotated_at === null ? null : new Date(row.rotated_at),
@@ -37,8 +43,8 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
 
   constructor(db: Database) {
     this.#insert = db.query<never, Params>(
-      `INSERT INTO refresh_tokens (token_hash, user_id, chain_id, expires_at, created_at)
-       VALUES ($tokenHash, $userId, $chainId, $expiresAt, $now)`,
+      `INSERT INTO refresh_tokens (token_hash, user_id, chain_id, client_id, scope, expires_at, created_at)
+       VALUES ($tokenHash, $userId, $chainId, $clientId, $scope, $expiresAt, $now)`,
     )
     this.#rotate = db.query<TokenRow, Params>(
       `UPDATE refresh_tokens SET rotated_at = $now
@@ -63,6 +69,8 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
         tokenHash: token.tokenHash,
         userId: token.userId,
         chainId: token.chainId,
+        clientId: token.clientId,
+        scope: token.scopes.join(' '),
         expiresAt: token.expiresAt.getTime(),
         now: Date.now(),
       }),

@@ -49,6 +49,8 @@ export function newRefreshToken(overrides: Partial<NewRefreshToken> = {}): NewRe
     tokenHash: hash,
     userId: unknownId(),
     chainId: crypto.randomUUID(),
+    clientId: 'contract-client',
+    scopes: ['users:read', 'products:write'],
     expiresAt: new Date(Date.now() + 3_600_000),
     ...overrides,
   }

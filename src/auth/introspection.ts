@@ -1,0 +1,149 @@
+/**
+ * Token introspection (RFC 7662) and revocation (RFC 7009), for access tokens and refresh tokens
+ * alike. An access token acting for a user is revoked by ending its session (RFC 7009 section 2.1
+ * lets revoking one token revoke others of the same grant): its refresh chain and every access token
+ * issued in it. A client-credentials token, which has no session, is remembered by `jti` until it
+ * expires.
+ */
+import { OAuthError } from '../core/errors'
+import type {
+  ClientRecord,
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+  RevokedTokenRepository,
+  UserRecord,
+  UserRepository,
+} from '../store/types'
+import type { ClientDirectory } from './client-directory'
+import { type AccessClaims, type AccessTokens, hashRefreshToken, InvalidTokenError } from './tokens'
+
+/** The RFC 7662 section 2.2 answer: `{ active: false }` says nothing more. */
+export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>)
+
+const INACTIVE: Introspection = { active: false }
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
+
+export class TokenInspector {
+  constructor(
+    private readonly accessTokens: AccessTokens,
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly revokedTokens: RevokedTokenRepository,
+    private readonly clients: ClientDirectory,
+    /** `PUBLIC_URL`. */
+    private readonly issuer: string,
+  ) {}
+
+  /** Whether `token` is active now, and what it is; `hint` only says where to look first. */
+  async introspect(token: string): Promise<Introspection> {
+    const claims = await this.accessClaims(token)
+    if (claims) {
+      const holder = await this.accessTokenHolder(claims)
+      return holder ? describeAccess(claims, holder.username) : INACTIVE
+    }
+    const refresh = await this.refreshTokens.findByHash(hashRefreshToken(token))
+    if (!refresh) return INACTIVE
+    const user = await this.liveRefreshUser(refresh)
+    return user ? this.describeRefresh(refresh, user) : INACTIVE
+  }
+
+  /**
+   * Revokes `token` for `client` (RFC 7009 section 2.1): an unknown, invalid or expired token is no
+   * error (200 all the same); a token issued to another client is refused (`unauthorized_client`).
+   */
+  async revoke(token: string, client: ClientRecord): Promise<void> {
+    const claims = await this.accessClaims(token)
+    if (claims) {
+      if (claims.client_id !== client.clientId) throw notYours()
+      if (claims.kind === 'client') {
+        await this.revokedTokens.revoke(claims.jti, new Date(claims.exp * 1000))
+        return
+      }
+      await this.refreshTokens.revokeChain(claims.sid, new Date())
+      await this.users.endSession(claims.sub, claims.sid, new Date(claims.exp * 1000))
+      return
+    }
+    const refresh = await this.refreshTokens.findByHash(hashRefreshToken(token))
+    if (!refresh) return
+    if (refresh.clientId !== client.clientId) throw notYours()
+    const now = new Date()
+    await this.refreshTokens.revokeChain(refresh.chainId, now)
+    await this.users.endSession(
+      refresh.userId,
+      refresh.chainId,
+      new Date(now.getTime() + this.accessTokens.ttl * 1000),
+    )
+  }
+
+  /** The claims of a well-formed access token of ours that has not expired, or null. */
+  private async accessClaims(token: string): Promise<AccessClaims | null> {
+    if (!JWT_SHAPE.test(token)) return null
+    try {
+      return await this.accessTokens.verify(token)
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return null
+      throw error
+    }
+  }
+
+  /**
+   * Whom an active access token acts for (the user's name, or none for a client), or null when it
+   * is not active: the same rules as the API's own guard (docs/api.md, Sessions), and revocations.
+   */
+  private async accessTokenHolder(claims: AccessClaims): Promise<{ username?: string } | null> {
+    if (claims.kind === 'client') {
+      const [client, revoked] = await Promise.all([
+        this.clients.findById(claims.client_id),
+        this.revokedTokens.isRevoked(claims.jti),
+      ])
+      return client !== null && !revoked ? {} : null
+    }
+    const user = await this.users.findById(claims.sub)
+    const live =
+      user !== null &&
+      !user.disabled &&
+      user.sessionVersion === claims.sv &&
+      !Object.hasOwn(user.endedSessions, claims.sid)
+    return live ? { username: user.username } : null
+  }
+
+  /** The user of a refresh token that could be exchanged now, or null. */
+  private async liveRefreshUser(token: RefreshTokenRecord): Promise<UserRecord | null> {
+    if (token.rotatedAt || token.revokedAt || token.expiresAt.getTime() <= Date.now()) return null
+    const user = await this.users.findById(token.userId)
+    return user && !user.disabled ? user : null
+  }
+
+  private describeRefresh(token: RefreshTokenRecord, user: UserRecord): Introspection {
+    return {
+      active: true,
+      scope: token.scopes.join(' '),
+      client_id: token.clientId,
+      username: user.username,
+      token_type: 'refresh_token',
+      exp: seconds(token.expiresAt),
+      iat: seconds(token.createdAt),
+      sub: user.id,
+      iss: this.issuer,
+    }
+  }
+}
+
+function describeAccess(claims: AccessClaims, username: string | undefined): Introspection {
+  return {
+    active: true,
+    scope: claims.scope,
+    client_id: claims.client_id,
+    ...(username === undefined ? {} : { username }),
+    token_type: 'Bearer',
+    exp: claims.exp,
+    iat: claims.iat,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: claims.jti,
+  }
+}
+
+const notYours = () => new OAuthError('unauthorized_client', 'the token was not issued to this client')

@@ -1,0 +1,121 @@
+/**
+ * What every token-endpoint route shares (`/auth/login`, `/auth/refresh`, `/auth/logout`,
+ * `/auth/token`, `/auth/introspect`, `/auth/revoke`): the body parser, the OAuth2 way of answering,
+ * and who the requesting client is.
+ */
+import { HttpError, OAuthError } from '../core/errors'
+import {
+  JSON_TYPE,
+  parseFormText,
+  parseJsonText,
+  readText,
+  refuseDeclaredOversize,
+  takes,
+} from '../http/body'
+import { markOAuthRequest } from '../http/oauth'
+import type { ClientRecord } from '../store/types'
+import { type ClientDirectory, DOCS_CLIENT } from './client-directory'
+import { authenticateClient } from './clients'
+
+export { JSON_TYPE }
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
+
+/**
+ * The largest token request body: a username or email (254 characters) and a password (128), or a
+ * refresh token (512), each at most 9 bytes per character once percent-encoded: under 4 KiB, and
+ * twice that for the parameters we ignore.
+ */
+export const TOKEN_BODY_LIMIT = 8 * 1024
+
+/**
+ * The token routes take JSON or a form (what OAuth2 clients send), and answer malformed input the
+ * OAuth2 way rather than with a problem (docs/api.md, Errors): a body that is not UTF-8, beyond
+ * the shape limits or not JSON is `invalid_request`. 413 and 415 stay problems. Elysia's
+ * `parse: [...]` uses only the first parser it lists, hence this one.
+ */
+export const parseTokenRequest = (limit: number) =>
+  takes(
+    ['application/x-www-form-urlencoded', 'application/json'],
+    async ({ request }: { request: Request }) => {
+      // Marked here already: a parse error comes before `transform`.
+      markOAuthRequest(request)
+      refuseDeclaredOversize(request, limit)
+      const type = request.headers.get('content-type') ?? ''
+      const form = FORM_TYPE.test(type)
+      if (!form && !JSON_TYPE.test(type)) {
+        throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send a form or JSON`)
+      }
+      try {
+        const text = await readText(request, limit)
+        return form ? parseFormText(text) : parseJsonText(text)
+      } catch (error) {
+        if (error instanceof HttpError && (error.status === 400 || error.status === 422)) {
+          throw new OAuthError('invalid_request', error.message)
+        }
+        throw error
+      }
+    },
+  )
+
+/**
+ * Hooks of a token route for `grantType`. A `grant_type` other than it is `unsupported_grant_type`,
+ * told before any missing field (RFC 6749 section 5.2), so it is checked ahead of validation.
+ */
+export const tokenRequest = (
+  grantType: 'password' | 'refresh_token',
+  parse: ReturnType<typeof parseTokenRequest>,
+) => ({
+  parse,
+  transform({
+    request,
+    body,
+    set,
+  }: {
+    request: Request
+    body: unknown
+    set: { headers: Record<string, unknown> }
+  }) {
+    markOAuthRequest(request)
+    // Token answers, errors included, must not be cached (RFC 6749 section 5.1).
+    set.headers['cache-control'] = 'no-store'
+    set.headers.pragma = 'no-cache'
+    const sent = (body as { grant_type?: unknown } | null)?.grant_type
+    if (sent !== undefined && sent !== grantType) {
+      throw new OAuthError('unsupported_grant_type', `this route takes grant_type=${grantType} only`)
+    }
+  },
+})
+
+/** Hooks of a route of the token family that reads no `grant_type` (introspection, revocation). */
+export const oauthRequest = (parse: ReturnType<typeof parseTokenRequest>) => ({
+  parse,
+  transform({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) {
+    markOAuthRequest(request)
+    set.headers['cache-control'] = 'no-store'
+    set.headers.pragma = 'no-cache'
+  },
+})
+
+/**
+ * The client of a token request: authenticated (RFC 6749 section 2.3.1) as soon as it sends
+ * credentials or a `client_id`; the built-in docs client when it sends none, as the quick start,
+ * Swagger UI's password flow and older callers do.
+ */
+export function requestingClient(
+  request: Request,
+  body: Record<string, unknown>,
+  clients: ClientDirectory,
+): Promise<ClientRecord> {
+  const sendsClient =
+    /^Basic\b/i.test(request.headers.get('authorization') ?? '') ||
+    body.client_id !== undefined ||
+    body.client_secret !== undefined
+  return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(DOCS_CLIENT)
+}
+
+/** RFC 6749 section 5.2: a client may use only the grant types it is registered for. */
+export function allowGrant(client: ClientRecord, grantType: string): void {
+  if (!(client.grantTypes as string[]).includes(grantType))
+    throw new OAuthError('unauthorized_client', `this client may not use grant_type=${grantType}`)
+}
