@@ -5,6 +5,7 @@ import { describeLoginAttemptContract } from './contract/attempts'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
 import { describeSessionAndAdminContract } from './contract/sessions'
+import { describeSignInSessionContract } from './contract/signin-sessions'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
 import { describeUserContract } from './contract/users'
@@ -30,5 +31,6 @@ export function describeStoreContract(engine: Engine): void {
     describeProductListContract(store)
     describeRefreshTokenContract(store)
     describeLoginAttemptContract(store)
+    describeSignInSessionContract(store)
   })
 }

@@ -1,7 +1,12 @@
 /** The MongoDB engine: one `MongoClient` per store, through the official driver only. */
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository, Store } from '../types.ts'
+import type {
+  LoginAttemptRepository,
+  RefreshTokenRepository,
+  SignInSessionRepository,
+  Store,
+} from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
 import { WriteClaims } from './claims.ts'
 import {
@@ -14,6 +19,7 @@ import {
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
+import { MongoSignInSessionRepository, signInSessionIndexes } from './signin-sessions.ts'
 import { refreshTokenIndexes } from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
 
@@ -50,6 +56,7 @@ const INDEXES: IndexPlan = {
   products: productIndexes,
   refresh_tokens: refreshTokenIndexes,
   login_attempts: loginAttemptIndexes,
+  signin_sessions: signInSessionIndexes,
 }
 
 /**
@@ -93,6 +100,7 @@ class MongoStore implements Store {
   readonly products: MongoProductRepository
   readonly refreshTokens: RefreshTokenRepository
   readonly loginAttempts: LoginAttemptRepository
+  readonly signInSessions: SignInSessionRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -106,6 +114,7 @@ class MongoStore implements Store {
     this.products = bounded(new MongoProductRepository(db, compat), timeoutMS)
     this.refreshTokens = bounded(compat.refreshTokens(db), timeoutMS)
     this.loginAttempts = bounded(compat.loginAttempts(db), timeoutMS)
+    this.signInSessions = bounded(new MongoSignInSessionRepository(db), timeoutMS)
   }
 
   ping(): Promise<void> {

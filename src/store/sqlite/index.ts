@@ -7,6 +7,7 @@ import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
 import { SqliteProductRepository } from './products'
 import { migrate } from './schema'
+import { SqliteSignInSessionRepository } from './signin-sessions'
 import { SqliteRefreshTokenRepository } from './tokens'
 import { SqliteUserRepository } from './users'
 
@@ -133,6 +134,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     products: new SqliteProductRepository(db),
     refreshTokens: new SqliteRefreshTokenRepository(db),
     loginAttempts: new SqliteLoginAttemptRepository(db),
+    signInSessions: new SqliteSignInSessionRepository(db),
     async ping() {
       try {
         probe()
