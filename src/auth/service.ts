@@ -16,6 +16,15 @@ export interface TokenPair {
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
 const BAD_CREDENTIALS = 'invalid username or password'
 
+/** `verifyCredentials` refused: no such user or a wrong password (`invalid`), or a disabled account. */
+export class CredentialsRefused extends Error {
+  constructor(readonly reason: 'invalid' | 'disabled') {
+    super(reason === 'invalid' ? BAD_CREDENTIALS : 'the account is disabled')
+    this.name = 'CredentialsRefused'
+  }
+}
+
+
 /** Login, refresh-token rotation and logout. */
 export class AuthService {
   constructor(
@@ -34,6 +43,26 @@ export class AuthService {
     password: string,
     context: RequestContext & { address: string },
   ): Promise<TokenPair> {
+    try {
+      const user = await this.verifyCredentials(login, password, context)
+      return await this.issue(user, crypto.randomUUID())
+    } catch (error) {
+      if (!(error instanceof CredentialsRefused)) throw error
+      // Only who knows the password learns that the account is disabled.
+      throw invalidGrant(error.reason === 'disabled' ? 'the account is disabled' : BAD_CREDENTIALS)
+    }
+  }
+
+  /**
+   * The password check of every way to sign in (the password grant, the sign-in page): the login
+   * throttle (429), the dummy hash for unknown names and the security events. Returns the user, or
+   * throws `CredentialsRefused`; a 429 or a 503 (no password slot) passes through as it is.
+   */
+  async verifyCredentials(
+    login: string,
+    password: string,
+    context: RequestContext & { address: string },
+  ): Promise<UserRecord> {
     const name = login.trim().toLowerCase()
     const user = await this.users.findByLogin(name)
     const { reqId, address } = context
@@ -52,14 +81,14 @@ export class AuthService {
         accountId,
         outcome: user ? 'wrong_password' : 'unknown_account',
       })
-      throw invalidGrant(BAD_CREDENTIALS)
+      throw new CredentialsRefused('invalid')
     }
     await attempt.succeeded()
     if (user.disabled) {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'account_disabled' })
-      throw invalidGrant('the account is disabled')
+      throw new CredentialsRefused('disabled')
     }
-    return this.issue(user, crypto.randomUUID())
+    return user
   }
 
   /**
