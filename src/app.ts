@@ -2,6 +2,7 @@ import { type AnyElysia, Elysia } from 'elysia'
 import { authRoutes } from './auth'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
+import { SignInSessions, signInRoutes } from './auth/signin'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import type { Config } from './config'
@@ -40,6 +41,11 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     accessTokens,
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
+    // The cookie is `Secure` in production; once the configuration knows PUBLIC_URL: when it is https.
+    signInSessions: new SignInSessions(store.signInSessions, store.users, {
+      ttl: config.sessionTtl,
+      cookieSecure: config.env === 'production',
+    }),
     auth: new AuthService(
       store.users,
       store.refreshTokens,
@@ -93,6 +99,14 @@ export function createApp({
       authRoutes({
         auth: services.auth,
         guard: auth,
+        trustProxy: config.trustProxy,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(
+      signInRoutes({
+        auth: services.auth,
+        sessions: services.signInSessions,
         trustProxy: config.trustProxy,
         bodyLimit: config.bodyLimit,
       }),

@@ -24,7 +24,6 @@ export class CredentialsRefused extends Error {
   }
 }
 
-
 /** Login, refresh-token rotation and logout. */
 export class AuthService {
   constructor(
