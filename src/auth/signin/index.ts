@@ -16,7 +16,7 @@ import { SIGNED_IN_PATH, safeNext } from './next'
 import { messagePage, pageResponse, signedInPage, signInForm } from './pages'
 import type { SignInSessions } from './sessions'
 
-export { SESSION_COOKIE, type SignedIn, SignInSessions } from './sessions'
+export { hashSessionToken, SESSION_COOKIE, type SignedIn, SignInSessions } from './sessions'
 
 export interface SignInRoutesOptions {
   auth: AuthService
