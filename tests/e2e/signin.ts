@@ -6,17 +6,18 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 
-const activeId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '')
+// Page code as strings: this project's TypeScript has no DOM library.
+const activeId = (page: Page) => page.evaluate<string>("document.activeElement?.id ?? ''")
+const activeText = (page: Page) => page.evaluate<string>("document.activeElement?.textContent ?? ''")
 
-/** What has the focus, and whether it shows: a focus indicator a sighted keyboard user can see. */
-async function focusShows(page: Page): Promise<boolean> {
-  return page.evaluate(() => {
+/** Whether the focused element shows a focus indicator a sighted keyboard user can see. */
+const focusShows = (page: Page) =>
+  page.evaluate<boolean>(`(() => {
     const element = document.activeElement
     if (!element) return false
     const style = getComputedStyle(element)
     return style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2
-  })
-}
+  })()`)
 
 export async function signInWithKeyboard(
   page: Page,
@@ -39,7 +40,7 @@ export async function signInWithKeyboard(
 
   // The sign-out button is the first thing Tab reaches on that page.
   await page.keyboard.press('Tab')
-  const focused = await page.evaluate(() => document.activeElement?.textContent ?? '')
+  const focused = await activeText(page)
   if (focused !== 'Sign out') throw new Error(`Tab reached "${focused}", not the sign-out button`)
   if (!(await focusShows(page))) throw new Error('the focused sign-out button shows no focus outline')
   await Promise.all([page.waitForURL(`${base}/signin`), page.keyboard.press('Enter')])
