@@ -13,6 +13,11 @@ const PUBLIC = [
   'POST /auth/logout',
   'GET /products',
   'GET /products/:id',
+  // The sign-in pages, guarded by their own cookie and CSRF token (tests/signin.test.ts).
+  'GET /signin',
+  'POST /signin',
+  'GET /signin/done',
+  'POST /signout',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
