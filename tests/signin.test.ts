@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test'
 import { hashSessionToken, SESSION_COOKIE } from '../src/auth/signin'
 import { HttpError } from '../src/core/errors'
+import { StoreUnavailableError } from '../src/store/errors'
 import { type Account, testApp } from './support/app'
 import { Browser, csrfOf } from './support/browser'
 import { forEachStore } from './support/fixture'
@@ -260,6 +261,22 @@ forEachStore(
       expect(reply.status).toBe(503)
       expect(reply.headers.get('retry-after')).toBe('1')
       expect(reply.text).toContain('The service is busy right now.')
+    })
+
+    test('a store outage on /signin/done or /signout is a 503 page with Retry-After', async () => {
+      const { app, services } = testApp(ctx.store)
+      const b = await signedIn(ctx.user, new Browser(app, { 'x-forwarded-for': `198.51.100.${++address}` }))
+      const csrf = csrfOf(await b.get('/signin/done'))
+      const down = async (): Promise<never> => {
+        throw new StoreUnavailableError(new Error('down'))
+      }
+      services.signInSessions.signInSessionOf = down
+      services.signInSessions.end = down
+      for (const reply of [await b.get('/signin/done'), await b.post('/signout', { csrf })]) {
+        expect(reply.status).toBe(503)
+        expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
+        expect(reply.headers.get('retry-after')).toBe('5')
+      }
     })
 
     test('the session works on a second instance on the same store, until the user is disabled', async () => {

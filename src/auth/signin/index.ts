@@ -72,10 +72,13 @@ const forbiddenPage = (next: string | undefined) =>
     403,
   )
 
-/** 429 (the login throttle) and 503 (no password slot, or the store is down) as pages a person can read. */
-function refusalPage(error: unknown, next: string | undefined): Response | undefined {
+/**
+ * 429 (the login throttle) and 503 (no password slot, or the store is down) as pages a person can
+ * read; any other error is thrown on, to the app's error mapping.
+ */
+function refusalPage(error: unknown, next: string | undefined): Response {
   const status = error instanceof HttpError ? error.status : error instanceof StoreUnavailableError ? 503 : 0
-  if (status !== 429 && status !== 503) return undefined
+  if (status !== 429 && status !== 503) throw error
   const given = Number(error instanceof HttpError ? error.headers['retry-after'] : undefined)
   const seconds = Number.isFinite(given) && given > 0 ? given : RETRY_AFTER_UNAVAILABLE
   const minutes = Math.max(1, Math.ceil(seconds / 60))
@@ -94,6 +97,15 @@ function refusalPage(error: unknown, next: string | undefined): Response | undef
   return pageResponse(status === 429 ? 'Too many attempts' : 'Service busy', body, status, [
     ['retry-after', String(seconds)],
   ])
+}
+
+/** `page()`, or its refusal as a page (`refusalPage`). */
+async function orRefusalPage(page: () => Promise<Response>): Promise<Response> {
+  try {
+    return await page()
+  } catch (error) {
+    return refusalPage(error, undefined)
+  }
 }
 
 /** The sign-in page and the sign-in session it starts and ends. */
@@ -144,38 +156,38 @@ export function signInRoutes({ auth, sessions, trustProxy, bodyLimit }: SignInRo
         } catch (error) {
           // Unknown, wrong password and disabled alike: who exists is not told.
           if (error instanceof CredentialsRefused) return again(BAD_CREDENTIALS)
-          const page = refusalPage(error, next)
-          if (page) return page
-          throw error
+          return refusalPage(error, next)
         }
       },
       { parse, ...hidden },
     )
     .get(
       SIGNED_IN_PATH,
-      async ({ request }) => {
-        const signedIn = await sessions.signInSessionOf(request)
-        if (!signedIn)
-          return new Response(null, {
-            status: 303,
-            headers: { location: '/signin', 'cache-control': 'no-store' },
-          })
-        const { token, setCookie } = csrf.issue(request)
-        return pageResponse(
-          'Signed in',
-          signedInPage(signedIn.user.username, token),
-          200,
-          setCookie ? [['set-cookie', setCookie]] : [],
-        )
-      },
+      ({ request }) =>
+        orRefusalPage(async () => {
+          const signedIn = await sessions.signInSessionOf(request)
+          if (!signedIn)
+            return new Response(null, {
+              status: 303,
+              headers: { location: '/signin', 'cache-control': 'no-store' },
+            })
+          const { token, setCookie } = csrf.issue(request)
+          return pageResponse(
+            'Signed in',
+            signedInPage(signedIn.user.username, token),
+            200,
+            setCookie ? [['set-cookie', setCookie]] : [],
+          )
+        }),
       hidden,
     )
     .post(
       '/signout',
-      async ({ body, request }) => {
-        if (!csrf.accepts(request, field(body, 'csrf'))) return forbiddenPage(undefined)
-        return seeOther('/signin', await sessions.end(request))
-      },
+      ({ body, request }) =>
+        orRefusalPage(async () => {
+          if (!csrf.accepts(request, field(body, 'csrf'))) return forbiddenPage(undefined)
+          return seeOther('/signin', await sessions.end(request))
+        }),
       { parse, ...hidden },
     )
 }
