@@ -124,7 +124,7 @@ export function signInRoutes({ auth, sessions, trustProxy, bodyLimit }: SignInRo
     )
   }
 
-  return new Elysia({ name: 'signin' })
+  return new Elysia()
     .get(
       '/signin',
       ({ request }) =>
