@@ -1,8 +1,8 @@
 /**
  * The docs pages in a real browser (`bun run test:e2e`): starts the service on a free port with a
  * fresh embedded store and an admin, then drives Debian's Chromium through Swagger UI (Authorize
- * with the OAuth2 password flow, then GET /users/me) and ReDoc, and checks that no request left the
- * service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
+ * with the OAuth2 password flow, then GET /users/me), ReDoc and the sign-in page (keyboard only,
+ * tests/e2e/signin.ts), and checks that no request left the service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
  *
  * Needs `/usr/bin/chromium` (`apt-get install chromium`); CHROMIUM_PATH overrides it.
  */
@@ -11,6 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import { signInWithKeyboard } from '../tests/e2e/signin'
 
 const ROOT = join(import.meta.dir, '..')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -196,6 +197,9 @@ async function main(): Promise<number> {
     await check('ReDoc: renders the document and lists its operations', () =>
       redocListsOperations(page, base, shots),
     )
+    await check('Sign-in page: keyboard only (Tab, typing, Enter), lands on /signin/done', () =>
+      signInWithKeyboard(page, base, shots, ADMIN),
+    )
     await check('No request went to any host but the service', async () => {
       if (offsite.length > 0) throw new Error([...new Set(offsite)].join(', '))
       return `every request went to ${serviceOrigin}`
@@ -208,7 +212,13 @@ async function main(): Promise<number> {
 
   for (const problem of problems) console.log(`note ${problem}`)
   console.log(`screenshots: ${shots}`)
-  for (const name of ['swagger-authorized.png', 'swagger-users-me.png', 'redoc.png']) {
+  for (const name of [
+    'swagger-authorized.png',
+    'swagger-users-me.png',
+    'redoc.png',
+    'signin-form.png',
+    'signin-done.png',
+  ]) {
     if (await Bun.file(join(shots, name)).exists()) console.log(`  ${join(shots, name)}`)
   }
   console.log(`${passed} passed, ${failed} failed`)

@@ -6,6 +6,7 @@ import { TokenInspector } from './auth/introspection'
 import { keyRoutes } from './auth/keys'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
+import { SignInSessions, signInRoutes } from './auth/signin'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
 import { clientRoutes } from './clients'
@@ -66,6 +67,11 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     users: new UserService(store.users, store.refreshTokens, throttle, events),
     products: new ProductService(store.products),
     clients: new ClientService(store.clients, events),
+    // The cookies are `Secure` when the service is reached over https.
+    signInSessions: new SignInSessions(store.signInSessions, store.users, {
+      ttl: config.sessionTtl,
+      cookieSecure: config.publicUrl.startsWith('https:'),
+    }),
     auth: new AuthService(
       store.users,
       store.refreshTokens,
@@ -128,6 +134,14 @@ export function createApp({
     )
     .use(keyRoutes(services.keys, auth))
     .use(discoveryRoutes({ issuer: config.publicUrl, passwordGrant: config.passwordGrant }))
+    .use(
+      signInRoutes({
+        auth: services.auth,
+        sessions: services.signInSessions,
+        trustProxy: config.trustProxy,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))
     .use(productRoutes(services.products, auth, config.bodyLimit))
     .use(clientRoutes(services.clients, auth, config.bodyLimit, config.trustProxy))

@@ -38,6 +38,8 @@ export interface Config {
   accessTokenTtl: number
   /** Seconds. */
   refreshTokenTtl: number
+  /** Seconds a sign-in (SSO) session of the sign-in page lasts, from the sign-in. */
+  sessionTtl: number
   /** Bytes. */
   bodyLimit: number
   /** Seconds a connection may stay silent or a request go unanswered (Bun's `idleTimeout`). */
@@ -320,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyActivationDelay,
     accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
     refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
+    sessionTtl: parseDuration('SESSION_TTL', env.SESSION_TTL || '12h'),
     bodyLimit: parseSize('BODY_LIMIT', env.BODY_LIMIT || '1mb'),
     idleTimeout: idleTimeout(env.IDLE_TIMEOUT || '30s'),
     corsOrigins: corsOrigins(env.CORS_ORIGINS ?? corsDefault),

@@ -32,6 +32,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
       jwtAudience: 'mercado',
       accessTokenTtl: 15 * 60,
       refreshTokenTtl: 30 * 86400,
+      sessionTtl: 12 * 3600,
       bodyLimit: 1024 * 1024,
       corsOrigins: ['*'],
       loginMaxFailures: 5,
@@ -58,6 +59,10 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ])
   })
 
+  test('SESSION_TTL is a duration', () => {
+    expect(load({ SESSION_TTL: '30m' }).sessionTtl).toBe(30 * 60)
+  })
+
   test('MONGODB_TIMEOUT takes milliseconds, seconds (the unit of a bare number) or minutes', () => {
     const timeout = (value: string) => load({ MONGODB_TIMEOUT: value }).mongodbTimeoutMs
     expect([timeout('2500ms'), timeout('3s'), timeout('3'), timeout('1m'), timeout('100ms')]).toEqual([
@@ -70,6 +75,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['PORT', '70000'],
     ['ACCESS_TOKEN_TTL', 'soon'],
     ['REFRESH_TOKEN_TTL', '0'],
+    ['SESSION_TTL', 'all day'],
     ['BODY_LIMIT', 'big'],
     ['LOGIN_MAX_FAILURES', '-1'],
     ['LOGIN_WINDOW', '15 minutes'],

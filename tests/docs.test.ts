@@ -30,8 +30,11 @@ const PUBLIC = new Set([
   'get /products/{id}',
   'get /.well-known/jwks.json',
 ])
+/** The sign-in pages: HTML for browsers, not API, so left out like the docs (docs/api.md, Sign-in page). */
+const PAGES = ['/signin', '/signin/done', '/signout']
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||
+  PAGES.includes(path) ||
   path.startsWith('/swagger/assets/') ||
   path.startsWith('/redoc/assets/')
 

@@ -14,6 +14,11 @@ const PUBLIC = [
   'GET /products',
   'GET /products/:id',
   'GET /.well-known/jwks.json',
+  // The sign-in pages, guarded by their own cookie and CSRF token (tests/signin.test.ts).
+  'GET /signin',
+  'POST /signin',
+  'GET /signin/done',
+  'POST /signout',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'

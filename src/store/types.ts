@@ -279,6 +279,41 @@ export interface RevokedTokenRepository {
   isRevoked(jti: string): Promise<boolean>
 }
 
+/**
+ * A browser's sign-in (SSO) session: what the `mercado_session` cookie stands for. One sign-in on
+ * the page serves later authorization requests, on any instance.
+ */
+export interface SignInSessionRecord {
+  /** The session id (`sid` of what is issued in it). */
+  id: string
+  /** SHA-256 of the cookie value, hex; the value itself is never stored. */
+  tokenHash: string
+  userId: string
+  /** The user's `sessionVersion` at sign-in: once it moves on (new password, disabling) the session is dead. */
+  userSessionVersion: number
+  /** When the password was checked (`auth_time`). */
+  authTime: Date
+  createdAt: Date
+  expiresAt: Date
+  /** Set when the session was ended (sign-out). */
+  endedAt: Date | null
+}
+
+export type NewSignInSession = Pick<
+  SignInSessionRecord,
+  'tokenHash' | 'userId' | 'userSessionVersion' | 'authTime' | 'expiresAt'
+>
+
+export interface SignInSessionRepository {
+  create(session: NewSignInSession): Promise<SignInSessionRecord>
+  /** The session with this hash if it is neither ended nor expired at `now`; else null. */
+  findLiveByTokenHash(tokenHash: string, now: Date): Promise<SignInSessionRecord | null>
+  /** Ends the session (keeps the first end time); an unknown id is ignored. */
+  end(id: string, now: Date): Promise<void>
+  /** Ends every live session of `userId`; an unknown id is ignored. */
+  endAllForUser(userId: string, now: Date): Promise<void>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -289,6 +324,7 @@ export interface Store {
   readonly clients: ClientRepository
   readonly revokedTokens: RevokedTokenRepository
   readonly signingKeys: SigningKeyRepository
+  readonly signInSessions: SignInSessionRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -5,7 +5,9 @@ import { describeLoginAttemptContract } from './contract/attempts'
 import { describeClientContract } from './contract/clients'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
+import { describeRevokedTokenContract } from './contract/revoked-tokens'
 import { describeSessionAndAdminContract } from './contract/sessions'
+import { describeSignInSessionContract } from './contract/signin-sessions'
 import { describeSigningKeyContract } from './contract/signing-keys'
 import { describeRefreshTokenContract } from './contract/tokens'
 import { describeUserListContract } from './contract/user-list'
@@ -33,6 +35,8 @@ export function describeStoreContract(engine: Engine): void {
     describeRefreshTokenContract(store)
     describeLoginAttemptContract(store)
     describeClientContract(store)
+    describeSignInSessionContract(store)
+    describeRevokedTokenContract(store)
   })
 
   describe(`store contract: ${engine}, a fresh store per test`, () => {

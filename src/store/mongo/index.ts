@@ -6,6 +6,7 @@ import type {
   LoginAttemptRepository,
   RefreshTokenRepository,
   RevokedTokenRepository,
+  SignInSessionRepository,
   SigningKeyRepository,
   Store,
 } from '../types.ts'
@@ -23,6 +24,7 @@ import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
 import { MongoRevokedTokenRepository, revokedTokenIndexes } from './revoked-tokens.ts'
+import { MongoSignInSessionRepository, signInSessionIndexes } from './signin-sessions.ts'
 import { MongoSigningKeyRepository, signingKeyIndexes } from './signing-keys.ts'
 import { refreshTokenIndexes } from './tokens.ts'
 import { MongoUserRepository, userIndexes } from './users.ts'
@@ -63,6 +65,7 @@ const INDEXES: IndexPlan = {
   revoked_tokens: revokedTokenIndexes,
   clients: clientIndexes,
   signing_keys: signingKeyIndexes,
+  signin_sessions: signInSessionIndexes,
 }
 
 /**
@@ -109,6 +112,7 @@ class MongoStore implements Store {
   readonly revokedTokens: RevokedTokenRepository
   readonly clients: ClientRepository
   readonly signingKeys: SigningKeyRepository
+  readonly signInSessions: SignInSessionRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -125,6 +129,7 @@ class MongoStore implements Store {
     this.revokedTokens = bounded(new MongoRevokedTokenRepository(db), timeoutMS)
     this.clients = bounded(new MongoClientRepository(db, compat), timeoutMS)
     this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
+    this.signInSessions = bounded(new MongoSignInSessionRepository(db), timeoutMS)
   }
 
   ping(): Promise<void> {

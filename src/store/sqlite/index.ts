@@ -9,6 +9,7 @@ import { SqliteClientRepository } from './clients'
 import { SqliteProductRepository } from './products'
 import { SqliteRevokedTokenRepository } from './revoked-tokens'
 import { migrate } from './schema'
+import { SqliteSignInSessionRepository } from './signin-sessions'
 import { SqliteSigningKeyRepository } from './signing-keys'
 import { SqliteRefreshTokenRepository } from './tokens'
 import { SqliteUserRepository } from './users'
@@ -139,6 +140,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     revokedTokens: new SqliteRevokedTokenRepository(db),
     clients: new SqliteClientRepository(db),
     signingKeys: new SqliteSigningKeyRepository(db),
+    signInSessions: new SqliteSignInSessionRepository(db),
     async ping() {
       try {
         probe()

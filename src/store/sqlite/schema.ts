@@ -117,6 +117,21 @@ const migrations: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // Sign-in (SSO) sessions of the sign-in page (issue #12).
+  `
+  CREATE TABLE signin_sessions (
+    id                   TEXT PRIMARY KEY,
+    token_hash           TEXT NOT NULL UNIQUE,
+    user_id              TEXT NOT NULL,
+    user_session_version INTEGER NOT NULL,
+    auth_time            INTEGER NOT NULL,
+    created_at           INTEGER NOT NULL,
+    expires_at           INTEGER NOT NULL,
+    ended_at             INTEGER
+  );
+  CREATE INDEX signin_sessions_user ON signin_sessions (user_id);
+  CREATE INDEX signin_sessions_expires_at ON signin_sessions (expires_at);
+  `,
 ]
 
 /**

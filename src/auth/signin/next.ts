@@ -1,0 +1,25 @@
+/** Where the sign-in page may send the browser afterwards: somewhere on this site, nowhere else. */
+
+/** The page for a sign-in without a (valid) place to go. */
+export const SIGNED_IN_PATH = '/signin/done'
+
+const NEXT_MAX = 2048
+/** Printable ASCII without space or backslash: what a `Location` of ours may hold. */
+const PLAIN = /^[\x21-\x5b\x5d-\x7e]+$/
+const BASE = 'http://mercado.invalid'
+
+/**
+ * `next` when it is a path of this site, else undefined. It must start with one `/` (not `//` nor
+ * `/\`, which browsers read as another host), and hold no space, control character or backslash:
+ * browsers drop tabs and newlines from URLs (`/\t/evil.example` becomes `//evil.example`) and read
+ * `\` as `/`. Resolved against a placeholder origin as a last check that it stays on it.
+ */
+export function safeNext(next: unknown): string | undefined {
+  if (typeof next !== 'string' || next.length > NEXT_MAX || !PLAIN.test(next)) return undefined
+  if (!next.startsWith('/') || next.startsWith('//')) return undefined
+  try {
+    return new URL(next, BASE).origin === BASE ? next : undefined
+  } catch {
+    return undefined
+  }
+}
