@@ -6,6 +6,7 @@ import { TypeCompiler } from 'elysia/type-system'
 import { version } from '../package.json'
 import { authModels } from '../src/auth/model'
 import { clientModels } from '../src/clients/model'
+import { API_SCOPES } from '../src/core/domain'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
 import { buildOpenApiDocument, toDocumentPath } from '../src/http/openapi'
 import { productModels } from '../src/products/model'
@@ -26,6 +27,11 @@ const PUBLIC = new Set([
   'post /auth/login',
   'post /auth/refresh',
   'post /auth/logout',
+  'post /auth/token',
+  'post /auth/introspect',
+  'post /auth/revoke',
+  'get /.well-known/oauth-authorization-server',
+  'get /.well-known/openid-configuration',
   'get /products',
   'get /products/{id}',
   'get /.well-known/jwks.json',
@@ -140,11 +146,19 @@ describe('the OpenAPI document', () => {
     }
   })
 
-  test('marks public routes with empty security and protected ones with both schemes', () => {
+  test('marks public routes with empty security and protected ones with both schemes and their scope', () => {
+    const scopes = Object.keys(document.components.securitySchemes.OAuth2Password.flows.password.scopes)
+    expect(scopes.sort()).toEqual([...API_SCOPES].sort())
     for (const { path, method, operation } of operations()) {
-      const expected = PUBLIC.has(`${method} ${path}`) ? [] : [{ OAuth2Password: [] }, { BearerJWT: [] }]
-      expect(operation.security, `${method} ${path}`).toEqual(expected)
-      if (expected.length > 0) expect(operation.responses['401'], `${method} ${path}`).toBeDefined()
+      const route = `${method} ${path}`
+      if (PUBLIC.has(route)) {
+        expect(operation.security, route).toEqual([])
+        continue
+      }
+      const scope = operation.security?.[0]?.OAuth2Password?.[0]
+      expect(API_SCOPES, route).toContain(scope)
+      expect(operation.security, route).toEqual([{ OAuth2Password: [scope] }, { BearerJWT: [scope] }])
+      expect(operation.responses['401'], route).toBeDefined()
     }
   })
 
@@ -152,7 +166,12 @@ describe('the OpenAPI document', () => {
     for (const { path, method, operation } of operations()) {
       for (const [status, response] of Object.entries(operation.responses as Node)) {
         if (Number(status) < 400) continue
-        const oauth = path.startsWith('/auth/') && path !== '/auth/register' && status === '400'
+        // The endpoints that authenticate clients answer invalid_client (401) the OAuth2 way too.
+        const clientAuth = ['/auth/token', '/auth/introspect', '/auth/revoke'].includes(path)
+        const oauth =
+          path.startsWith('/auth/') &&
+          path !== '/auth/register' &&
+          (status === '400' || (clientAuth && status === '401'))
         // Client metadata errors take the RFC 7591 form (section 3.2.2).
         const registration = path.startsWith('/clients') && status === '400' && method !== 'get'
         const expected = oauth

@@ -14,6 +14,12 @@ const PUBLIC = [
   'GET /products',
   'GET /products/:id',
   'GET /.well-known/jwks.json',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/openid-configuration',
+  // They authenticate the client instead (tests/oauth-provider.test.ts).
+  'POST /auth/token',
+  'POST /auth/introspect',
+  'POST /auth/revoke',
   // The sign-in pages, guarded by their own cookie and CSRF token (tests/signin.test.ts).
   'GET /signin',
   'POST /signin',

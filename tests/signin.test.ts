@@ -339,8 +339,8 @@ forEachStore(
       expect((await other.get('/signin/done')).status).toBe(303)
     })
 
-    test('in production the cookies are Secure, and the CSRF cookie is __Host- prefixed', async () => {
-      const { app } = testApp(ctx.store, { NODE_ENV: 'production', TRUST_PROXY: 'true' })
+    test('over https (PUBLIC_URL) the cookies are Secure, and the CSRF cookie is __Host- prefixed', async () => {
+      const { app } = testApp(ctx.store, { PUBLIC_URL: 'https://mercado.example', TRUST_PROXY: 'true' })
       const b = new Browser(app, { 'x-forwarded-for': `198.51.100.${++address}` })
       const form = await b.get('/signin')
       expect(form.headers.getSetCookie()).toEqual([

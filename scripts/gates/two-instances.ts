@@ -242,6 +242,42 @@ await gate.check(
 )
 
 await gate.check(
+  'a client registered on A gets tokens on B; introspected on A, revoked on B, inactive on A',
+  async () => {
+    const admin = await login(A, ADMIN.username, ADMIN.password, '10.9.1.1')
+    const adminToken = ((await admin.json()) as { access_token: string }).access_token
+    const registered = await send(
+      A,
+      'POST',
+      '/clients',
+      { client_name: `gate ${run}`, grant_types: ['client_credentials'], scope: 'products:read' },
+      { authorization: `Bearer ${adminToken}` },
+    )
+    assert(registered.status === 201, `registration on A answered ${registered.status}`)
+    const { client_id, client_secret } = (await registered.json()) as {
+      client_id: string
+      client_secret: string
+    }
+    const basic = { authorization: `Basic ${btoa(`${client_id}:${client_secret}`)}` }
+    const form = (base: string, path: string, fields: Record<string, string>) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+      })
+    const issued = await form(B, '/auth/token', { grant_type: 'client_credentials' })
+    assert(issued.status === 200, `client credentials on B answered ${issued.status}`)
+    const token = ((await issued.json()) as { access_token: string }).access_token
+    const active = async () =>
+      ((await (await form(A, '/auth/introspect', { token })).json()) as { active: boolean }).active
+    assert(await active(), 'the token from B is not active on A')
+    const revoked = await form(B, '/auth/revoke', { token })
+    assert(revoked.status === 200, `revocation on B answered ${revoked.status}`)
+    assert(!(await active()), 'the token revoked on B is still active on A')
+  },
+)
+
+await gate.check(
   `two admins demoting each other on A and B at once: one stays (${ADMIN_RACES} races)`,
   async () => {
     const tokenOf = async (username: string, password: string) => {

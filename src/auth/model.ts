@@ -73,7 +73,7 @@ export const TokenForm = t.Object(
 /** The body of introspection (RFC 7662) and revocation (RFC 7009) requests. */
 export const TokenParameter = t.Object(
   {
-    token: t.String({ maxLength: 4096, description: 'An access token or a refresh token' }),
+    token: t.String({ minLength: 1, maxLength: 4096, description: 'An access token or a refresh token' }),
     token_type_hint: t.Optional(t.String({ description: '`access_token` or `refresh_token`; not needed' })),
     client_id: t.Optional(t.String()),
     client_secret: t.Optional(t.String()),

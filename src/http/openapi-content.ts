@@ -226,8 +226,23 @@ export const EXAMPLES: Record<string, unknown> = {
     token_type: 'bearer',
     expires_in: 900,
     refresh_token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E',
+    scope: 'products:read products:write users:read users:write',
   },
   OAuthError: { error: 'invalid_grant', error_description: 'invalid username or password' },
+  TokenForm: { grant_type: 'client_credentials', scope: 'products:read' },
+  TokenParameter: { token: 'mG3ZKx2uN6j0dKZqY6bJv0q2Wm1rYdXo8sHk4TqPz9E', token_type_hint: 'refresh_token' },
+  Introspection: {
+    active: true,
+    scope: 'products:read',
+    client_id: 'ehbEwkRMWzOIeAV--Cwq6w',
+    token_type: 'Bearer',
+    exp: 1_795_948_917,
+    iat: 1_795_948_017,
+    sub: 'ehbEwkRMWzOIeAV--Cwq6w',
+    aud: 'mercado',
+    iss: 'https://mercado.example',
+    jti: '975df7f7-6bbd-4159-82e7-59900e21510f',
+  },
   ClientMetadata: clientMetadata,
   Client: client,
   ClientPage: { items: [client], page: 1, limit: 20, total: 1 },
@@ -238,6 +253,25 @@ export const EXAMPLES: Record<string, unknown> = {
     error_description:
       'redirect_uris: "http://app.example.com/cb" must use https (http only on localhost, 127.0.0.1 or [::1])',
   },
+}
+
+const ISSUER = 'https://mercado.example'
+
+/** What the discovery documents say, for a service whose `PUBLIC_URL` is `ISSUER`. */
+const DISCOVERY_EXAMPLE = {
+  issuer: ISSUER,
+  token_endpoint: `${ISSUER}/auth/token`,
+  jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+  registration_endpoint: `${ISSUER}/clients`,
+  introspection_endpoint: `${ISSUER}/auth/introspect`,
+  revocation_endpoint: `${ISSUER}/auth/revoke`,
+  scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'products:read', 'products:write'],
+  response_types_supported: [],
+  grant_types_supported: ['client_credentials', 'refresh_token', 'password'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+  introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+  service_documentation: `${ISSUER}/swagger`,
 }
 
 /** Examples of bodies without a schema name, by operationId and status. */
@@ -257,6 +291,14 @@ export const OPERATION_EXAMPLES: Record<string, Record<number, unknown>> = {
           e: 'AQAB',
         },
       ],
+    },
+  },
+  getAuthorizationServerMetadata: { 200: DISCOVERY_EXAMPLE },
+  getOpenIdConfiguration: {
+    200: {
+      ...DISCOVERY_EXAMPLE,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
     },
   },
   rotateSigningKey: {
