@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
 import { resourceServer } from '../examples/resource-server'
+import { API_SCOPES } from '../src/core/domain'
 import { forEachStore } from './support/fixture'
 
 /** Short enough for a test to wait out: a rotated key signs one second after it is published. */
@@ -52,6 +53,7 @@ forEachStore(
       expect(metadata.introspection_endpoint).toBe(`${issuer()}/auth/introspect`)
       expect(metadata.revocation_endpoint).toBe(`${issuer()}/auth/revoke`)
       expect(metadata.grant_types_supported).toEqual(['client_credentials', 'refresh_token', 'password'])
+      expect(metadata.scopes_supported).toEqual([...API_SCOPES])
       const rfc8414 = await ctx.client.get('/.well-known/oauth-authorization-server')
       expect(rfc8414.body).toEqual(
         Object.fromEntries(
@@ -166,21 +168,39 @@ forEachStore(
       expectInactive(await oidc.tokenIntrospection(config, 'never-issued'))
     })
 
-    test("a user's refresh and access tokens introspect; revoking one ends the session", async () => {
+    test("a user's tokens introspect (refresh tokens only to their client); revoking one ends the session", async () => {
+      const app = await register({ grant_types: ['password', 'refresh_token'] })
       const rs = await register()
+      const tokens = await oidc.genericGrantRequest(app, 'password', {
+        username: ctx.alice.username,
+        password: ctx.alice.password,
+      })
+      const refreshToken = tokens.refresh_token ?? ''
+      const refresh = await oidc.tokenIntrospection(app, refreshToken)
+      expect(refresh).toMatchObject({
+        active: true,
+        username: ctx.alice.username,
+        client_id: app.clientMetadata().client_id,
+      })
+      expect(refresh).not.toHaveProperty('token_type')
+      // Another client learns nothing of it.
+      expectInactive(await oidc.tokenIntrospection(rs, refreshToken))
+      const access = await oidc.tokenIntrospection(rs, tokens.access_token)
+      expect(access).toMatchObject({ active: true, username: ctx.alice.username, sub: ctx.alice.id })
+      await oidc.tokenRevocation(app, tokens.access_token)
+      expect((await ctx.client.get('/users/me', { token: tokens.access_token })).status).toBe(401)
+      expectInactive(await oidc.tokenIntrospection(rs, tokens.access_token))
+      expectInactive(await oidc.tokenIntrospection(app, refreshToken))
+    })
+
+    test('a public client revokes its tokens by its client_id; the docs client is one', async () => {
       const user = await ctx.registerUser()
-      const refresh = await oidc.tokenIntrospection(rs, user.refreshToken)
-      expect(refresh).toMatchObject({ active: true, username: user.username, token_type: 'refresh_token' })
-      const access = await oidc.tokenIntrospection(rs, user.token)
-      expect(access).toMatchObject({ active: true, username: user.username, sub: user.id })
-      // The user's tokens belong to the docs client: it revokes them (a public client, by client_id).
       const revoked = await ctx.client.post('/auth/revoke', {
-        form: { token: user.token, client_id: 'mercado-docs' },
+        form: { token: user.refreshToken, client_id: 'mercado-docs' },
       })
       expect(revoked.status).toBe(200)
+      expect(revoked.body).toBe('')
       expect((await ctx.client.get('/users/me', { token: user.token })).status).toBe(401)
-      expectInactive(await oidc.tokenIntrospection(rs, user.token))
-      expectInactive(await oidc.tokenIntrospection(rs, user.refreshToken))
     })
 
     test("a client may not revoke another client's token: unauthorized_client, and it stays active", async () => {
@@ -262,8 +282,9 @@ forEachStore(
         expect(wider.body.error).toBe('invalid_scope')
       })
 
-      test("a client's refresh token is refused to another client (and to none)", async () => {
+      test("a client's refresh token is refused to another client (invalid_grant) and to none (invalid_client)", async () => {
         const config = await register({ grant_types: ['password', 'refresh_token'] })
+        const other = await register({ grant_types: ['password', 'refresh_token'] })
         const tokens = await oidc.genericGrantRequest(config, 'password', {
           username: ctx.alice.username,
           password: ctx.alice.password,
@@ -271,9 +292,46 @@ forEachStore(
         const anonymous = await ctx.client.post('/auth/token', {
           form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' },
         })
-        expect(anonymous.body.error).toBe('invalid_grant')
+        expect(anonymous.status).toBe(401)
+        expect(anonymous.body.error).toBe('invalid_client')
+        const stolen = await rejection(oidc.refreshTokenGrant(other, tokens.refresh_token ?? ''))
+        expect(stolen).toMatchObject({ error: 'invalid_grant' })
         const own = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '')
         expect(own.access_token).toBeString()
+      })
+
+      test('client credentials without a client is invalid_client (401); a repeated parameter invalid_request', async () => {
+        const anonymous = await ctx.client.post('/auth/token', { form: { grant_type: 'client_credentials' } })
+        expect(anonymous.status).toBe(401)
+        expect(anonymous.body.error).toBe('invalid_client')
+        const repeated = await ctx.client.post('/auth/token', {
+          body: 'grant_type=password&grant_type=client_credentials',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+        expect(repeated.body.error).toBe('invalid_request')
+      })
+
+      test('a narrowed refresh narrows the access token only: the next refresh may ask for the rest', async () => {
+        const granted = await ctx.client.post('/auth/token', {
+          form: {
+            grant_type: 'password',
+            username: ctx.alice.username,
+            password: ctx.alice.password,
+            scope: 'users:read products:write',
+          },
+        })
+        const narrow = await ctx.client.post('/auth/token', {
+          form: {
+            grant_type: 'refresh_token',
+            refresh_token: granted.body.refresh_token,
+            scope: 'users:read',
+          },
+        })
+        expect(narrow.body.scope).toBe('users:read')
+        const again = await ctx.client.post('/auth/token', {
+          form: { grant_type: 'refresh_token', refresh_token: narrow.body.refresh_token },
+        })
+        expect(again.body.scope).toBe('users:read products:write')
       })
 
       test('an unknown grant type is unsupported_grant_type; a missing one invalid_request', async () => {

@@ -4,7 +4,7 @@
  * configuration only.
  */
 import { Elysia, t } from 'elysia'
-import { API_SCOPES, OIDC_SCOPES } from '../core/domain'
+import { API_SCOPES } from '../core/domain'
 
 export interface DiscoveryOptions {
   /** `PUBLIC_URL`: the issuer. */
@@ -24,7 +24,8 @@ export function authorizationServerMetadata({ issuer, passwordGrant }: Discovery
     registration_endpoint: `${issuer}/clients`,
     introspection_endpoint: `${issuer}/auth/introspect`,
     revocation_endpoint: `${issuer}/auth/revoke`,
-    scopes_supported: [...OIDC_SCOPES, ...API_SCOPES],
+    // The scopes a token can be granted today; the OpenID Connect ones come with the sign-in flow.
+    scopes_supported: [...API_SCOPES],
     // No authorization endpoint yet (the sign-in flow): no response type is served.
     response_types_supported: [],
     grant_types_supported: ['client_credentials', 'refresh_token', ...(passwordGrant ? ['password'] : [])],

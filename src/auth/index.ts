@@ -37,6 +37,8 @@ export interface AuthRoutesOptions {
 const tokenResponses = {
   200: 'TokenResponse',
   400: 'OAuthError',
+  // invalid_client, for a request that names a client and fails to authenticate it.
+  401: 'OAuthError',
   415: ProblemSchema,
   429: ProblemSchema,
 } as const
@@ -75,7 +77,7 @@ export const authRoutes = ({
     }
     const required = (name: string) => {
       const value = text(name)
-      if (value === undefined || value === '') throw new OAuthError('invalid_request', `${name} is required`)
+      if (value === undefined) throw new OAuthError('invalid_request', `${name} is required`)
       return value
     }
     if (grantType === 'password' && !passwordGrant)
@@ -137,14 +139,14 @@ export const authRoutes = ({
     )
     .post(
       '/logout',
-      async ({ body, set }) => {
-        await auth.logout(body.refresh_token)
+      async ({ body, request, set }) => {
+        await auth.logout(body.refresh_token, await requestingClient(request, body, clients))
         set.status = 204
       },
       {
         ...tokenRequest('refresh_token', parse),
         body: 'RefreshForm',
-        response: { 204: t.Void(), 400: 'OAuthError', 415: ProblemSchema },
+        response: { 204: t.Void(), 400: 'OAuthError', 401: 'OAuthError', 415: ProblemSchema },
         detail: {
           summary: 'End a session',
           operationId: 'logout',
@@ -166,7 +168,7 @@ export const authRoutes = ({
       {
         ...oauthRequest(parse),
         body: 'TokenForm',
-        response: { ...tokenResponses, 401: 'OAuthError' },
+        response: tokenResponses,
         detail: {
           summary: 'The token endpoint (RFC 6749)',
           operationId: 'token',
@@ -186,7 +188,7 @@ export const authRoutes = ({
           })
         if (typeof form.token !== 'string' || form.token === '')
           throw new OAuthError('invalid_request', 'token is required')
-        return inspector.introspect(form.token)
+        return inspector.introspect(form.token, client)
       },
       {
         ...oauthRequest(parse),

@@ -35,15 +35,18 @@ export class TokenInspector {
     private readonly issuer: string,
   ) {}
 
-  /** Whether `token` is active now, and what it is; `hint` only says where to look first. */
-  async introspect(token: string): Promise<Introspection> {
+  /**
+   * Whether `token` is active now, and what it is, as `caller` may learn it: any access token (a
+   * resource server checks tokens issued to others), but only its own refresh tokens.
+   */
+  async introspect(token: string, caller: ClientRecord): Promise<Introspection> {
     const claims = await this.accessClaims(token)
     if (claims) {
       const holder = await this.accessTokenHolder(claims)
       return holder ? describeAccess(claims, holder.username) : INACTIVE
     }
     const refresh = await this.refreshTokens.findByHash(hashRefreshToken(token))
-    if (!refresh) return INACTIVE
+    if (!refresh || refresh.clientId !== caller.clientId) return INACTIVE
     const user = await this.liveRefreshUser(refresh)
     return user ? this.describeRefresh(refresh, user) : INACTIVE
   }
@@ -121,7 +124,7 @@ export class TokenInspector {
       scope: token.scopes.join(' '),
       client_id: token.clientId,
       username: user.username,
-      token_type: 'refresh_token',
+      // No token_type: RFC 7662 means the access-token types of RFC 6749 section 7.1.
       exp: seconds(token.expiresAt),
       iat: seconds(token.createdAt),
       sub: user.id,

@@ -52,13 +52,14 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
     }
     if (claims.kind === 'client')
       throw forbidden('this route acts for a user; a client-credentials token has none')
-    if (!claims.scope.split(' ').includes(scope)) throw insufficientScope(scope)
     const user = await users.findById(claims.sub)
     if (!user) throw new UnauthorizedError('the account no longer exists', true)
     if (user.disabled) throw forbidden('the account is disabled')
     // The session checks ride on the read above: no store call of their own (docs/api.md, Sessions).
     if (claims.sv !== user.sessionVersion || Object.hasOwn(user.endedSessions, claims.sid))
       throw new UnauthorizedError('the session has ended', true)
+    // A dead token is 401 whatever its scopes (RFC 6750 section 3.1); a live one may lack the scope.
+    if (!claims.scope.split(' ').includes(scope)) throw insufficientScope(scope)
     return user
   }
 

@@ -11,7 +11,10 @@ import type { ClientRecord } from '../store/types'
  */
 export function grantScopes(client: ClientRecord, requested: string | undefined): string[] {
   const allowed = client.scopes.filter((scope) => (API_SCOPES as readonly string[]).includes(scope))
-  if (requested === undefined || requested.trim() === '') return allowed
+  if (requested === undefined || requested.trim() === '') {
+    if (allowed.length === 0) throw new OAuthError('invalid_scope', 'this client may have no API scope')
+    return allowed
+  }
   const asked = [...new Set(requested.split(' ').filter(Boolean))]
   const refused = asked.filter((scope) => !allowed.includes(scope))
   if (refused.length > 0) {

@@ -2,8 +2,10 @@ import { OAuthError } from '../core/errors'
 import { verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
 import type { ClientRecord, RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
+import { DOCS_CLIENT } from './client-directory'
 import { grantScopes, narrowScopes } from './scopes'
 import type { LoginThrottle } from './throttle'
+import { needsClientAuthentication } from './token-request'
 import { type AccessTokens, type Grant, hashRefreshToken, newRefreshToken } from './tokens'
 
 /** The RFC 6749 section 5.1 token response; no refresh token for the client-credentials grant. */
@@ -111,8 +113,12 @@ export class AuthService {
     const now = new Date()
     // RFC 6749 section 6: the token must be the client's own; another's is not even rotated.
     const presented = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
-    if (presented && presented.clientId !== client.clientId)
+    if (presented && presented.clientId !== client.clientId) {
+      // A request naming no client cannot use a registered client's token: that client must
+      // authenticate (RFC 6749 section 6).
+      if (client === DOCS_CLIENT) throw needsClientAuthentication()
       throw invalidGrant('the refresh token was issued to another client')
+    }
     const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
     if (result.outcome === 'invalid') throw invalidGrant('the refresh token is invalid, expired or revoked')
     if (result.outcome === 'reused') {
@@ -133,8 +139,15 @@ export class AuthService {
       await this.refreshTokens.revokeChain(result.token.chainId, now)
       throw invalidGrant('the account is disabled or gone')
     }
+    // A narrower `scope` narrows this access token only: the new refresh token keeps the grant's
+    // scopes (RFC 6749 section 6), so a later refresh may ask for them again.
     const scopes = narrowScopes(result.token.scopes, scope)
-    const pair = await this.issue(user, result.token.chainId, { clientId: client.clientId, scopes })
+    const pair = await this.issue(
+      user,
+      result.token.chainId,
+      { clientId: client.clientId, scopes },
+      result.token.scopes,
+    )
     // A revocation (logout, reuse, password change) that landed between the rotation and the
     // insert above missed the new token; it marked the old one, so look there and finish the job.
     const old = await this.refreshTokens.findByHash(result.token.tokenHash)
@@ -146,12 +159,16 @@ export class AuthService {
   }
 
   /**
-   * Ends the session of `refreshToken`: its chain is revoked and the access tokens issued in it
-   * refused. Unknown tokens are ignored.
+   * Ends the session of `refreshToken` for `client`, whose token it must be (RFC 7009 section 2.1):
+   * its chain is revoked and the access tokens issued in it refused. Unknown tokens are ignored.
    */
-  async logout(refreshToken: string): Promise<void> {
+  async logout(refreshToken: string, client: ClientRecord): Promise<void> {
     const token = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
     if (!token) return
+    if (token.clientId !== client.clientId) {
+      if (client === DOCS_CLIENT) throw needsClientAuthentication()
+      throw new OAuthError('unauthorized_client', 'the token was not issued to this client')
+    }
     const now = new Date()
     await this.refreshTokens.revokeChain(token.chainId, now)
     // Its access tokens live at most one TTL from now: remembered that long.
@@ -183,7 +200,13 @@ export class AuthService {
   }
 
   /** A token pair for `user` in session `chainId` (the session id, `sid`, of its access tokens). */
-  private async issue(user: UserRecord, chainId: string, grant: Grant): Promise<TokenPair> {
+  private async issue(
+    user: UserRecord,
+    chainId: string,
+    grant: Grant,
+    /** The refresh token's scopes, when they are wider than this access token's. */
+    refreshScopes: readonly string[] = grant.scopes,
+  ): Promise<TokenPair> {
     const refreshToken = newRefreshToken()
     const [accessToken] = await Promise.all([
       this.accessTokens.sign(user, chainId, grant),
@@ -192,7 +215,7 @@ export class AuthService {
         userId: user.id,
         chainId,
         clientId: grant.clientId,
-        scopes: [...grant.scopes],
+        scopes: [...refreshScopes],
         expiresAt: new Date(Date.now() + this.refreshTtl * 1000),
       }),
     ])

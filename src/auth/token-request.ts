@@ -15,7 +15,7 @@ import {
 import { markOAuthRequest } from '../http/oauth'
 import type { ClientRecord } from '../store/types'
 import { type ClientDirectory, DOCS_CLIENT } from './client-directory'
-import { authenticateClient } from './clients'
+import { authenticateClient, BASIC_CHALLENGE } from './clients'
 
 export { JSON_TYPE }
 
@@ -107,15 +107,25 @@ export function requestingClient(
   body: Record<string, unknown>,
   clients: ClientDirectory,
 ): Promise<ClientRecord> {
+  // A parameter sent without a value counts as left out (RFC 6749 section 3.2).
+  const given = (name: string) => body[name] !== undefined && body[name] !== ''
   const sendsClient =
     /^Basic\b/i.test(request.headers.get('authorization') ?? '') ||
-    body.client_id !== undefined ||
-    body.client_secret !== undefined
+    given('client_id') ||
+    given('client_secret')
   return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(DOCS_CLIENT)
 }
 
+/** RFC 6749 section 5.2: the grant needs an authenticated client, and the request named none. */
+export const needsClientAuthentication = () =>
+  new OAuthError('invalid_client', 'this needs client authentication', 401, {
+    'www-authenticate': BASIC_CHALLENGE,
+  })
+
 /** RFC 6749 section 5.2: a client may use only the grant types it is registered for. */
 export function allowGrant(client: ClientRecord, grantType: string): void {
+  // A client's own token needs the client itself (RFC 6749 section 4.4.2).
+  if (grantType === 'client_credentials' && client === DOCS_CLIENT) throw needsClientAuthentication()
   if (!(client.grantTypes as string[]).includes(grantType))
     throw new OAuthError('unauthorized_client', `this client may not use grant_type=${grantType}`)
 }

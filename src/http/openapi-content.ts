@@ -265,7 +265,7 @@ const DISCOVERY_EXAMPLE = {
   registration_endpoint: `${ISSUER}/clients`,
   introspection_endpoint: `${ISSUER}/auth/introspect`,
   revocation_endpoint: `${ISSUER}/auth/revoke`,
-  scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'products:read', 'products:write'],
+  scopes_supported: ['products:read', 'products:write', 'users:read', 'users:write'],
   response_types_supported: [],
   grant_types_supported: ['client_credentials', 'refresh_token', 'password'],
   token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

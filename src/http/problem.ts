@@ -38,9 +38,14 @@ export const ProblemSchema = t.Object(
 export const OAuthErrorSchema = t.Object(
   {
     error: t.Union(
-      ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client', 'invalid_scope'].map(
-        (e) => t.Literal(e),
-      ),
+      [
+        'invalid_request',
+        'invalid_grant',
+        'unsupported_grant_type',
+        'invalid_client',
+        'invalid_scope',
+        'unauthorized_client',
+      ].map((e) => t.Literal(e)),
     ),
     error_description: t.String(),
   },
