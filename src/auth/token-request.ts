@@ -48,7 +48,10 @@ export const parseTokenRequest = (limit: number) =>
       }
       try {
         const text = await readText(request, limit)
-        return form ? parseFormText(text) : parseJsonText(text)
+        if (!form) return parseJsonText(text)
+        const fields = parseFormText(text)
+        refuseRepeated(text)
+        return fields
       } catch (error) {
         if (error instanceof HttpError && (error.status === 400 || error.status === 422)) {
           throw new OAuthError('invalid_request', error.message)
@@ -86,6 +89,33 @@ export const tokenRequest = (
     }
   },
 })
+
+/** The parameters the token routes read; unknown ones are ignored (RFC 6749 section 3.2). */
+const PARAMETERS = new Set([
+  'grant_type',
+  'username',
+  'password',
+  'refresh_token',
+  'scope',
+  'client_id',
+  'client_secret',
+  'token',
+  'token_type_hint',
+])
+
+/**
+ * RFC 6749 section 3.1: a parameter must not be sent twice (which value would count is anyone's
+ * guess): `invalid_request`. Repeats of parameters we do not read are ignored with them.
+ */
+function refuseRepeated(text: string): void {
+  const seen = new Set<string>()
+  for (const name of new URLSearchParams(text).keys()) {
+    if (!PARAMETERS.has(name)) continue
+    if (seen.has(name))
+      throw new OAuthError('invalid_request', `the parameter ${name} is sent more than once`)
+    seen.add(name)
+  }
+}
 
 /** Hooks of a route of the token family that reads no `grant_type` (introspection, revocation). */
 export const oauthRequest = (parse: ReturnType<typeof parseTokenRequest>) => ({

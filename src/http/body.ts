@@ -179,17 +179,15 @@ export function parseFormText(text: string): Record<string, string> {
       throw new HttpError(400, 'the form has a percent-escape that is not UTF-8')
     }
   }
-  const fields = new Map<string, string>()
+  const fields: Array<[string, string]> = []
   for (const [name, value] of new URLSearchParams(text)) {
-    if (fields.size >= BODY_SHAPE.items) {
+    if (fields.length >= BODY_SHAPE.items) {
       throw shapeError(`the form has more than ${BODY_SHAPE.items} fields`)
     }
     if (name.length > BODY_SHAPE.string || value.length > BODY_SHAPE.string) {
       throw shapeError(`the form has a field longer than ${BODY_SHAPE.string} characters`)
     }
-    // Which of two values would count is anyone's guess: RFC 6749 section 3.1 forbids repeating one.
-    if (fields.has(name)) throw new HttpError(400, `the form repeats the field "${name}"`)
-    fields.set(name, value)
+    fields.push([name, value])
   }
   return Object.fromEntries(fields)
 }
