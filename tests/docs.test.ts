@@ -167,7 +167,14 @@ describe('the OpenAPI document', () => {
       for (const [status, response] of Object.entries(operation.responses as Node)) {
         if (Number(status) < 400) continue
         // The endpoints that authenticate clients answer invalid_client (401) the OAuth2 way too.
-        const clientAuth = ['/auth/token', '/auth/introspect', '/auth/revoke'].includes(path)
+        const clientAuth = [
+          '/auth/token',
+          '/auth/introspect',
+          '/auth/revoke',
+          '/auth/login',
+          '/auth/refresh',
+          '/auth/logout',
+        ].includes(path)
         const oauth =
           path.startsWith('/auth/') &&
           path !== '/auth/register' &&
