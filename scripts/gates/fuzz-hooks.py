@@ -16,8 +16,10 @@ import schemathesis
 # grant, scope or token the server will refuse. `invalid_request` on the single-grant routes would
 # mean the document promises more than the route takes.
 OAUTH_REFUSALS = {
-    "/auth/login": ("invalid_grant", "invalid_scope"),
-    "/auth/refresh": ("invalid_grant", "invalid_scope"),
+    # unauthorized_client: a registered client (the stateful phase makes some) not allowed the grant.
+    "/auth/login": ("invalid_grant", "invalid_scope", "unauthorized_client"),
+    "/auth/refresh": ("invalid_grant", "invalid_scope", "unauthorized_client"),
+    "/auth/logout": ("unauthorized_client",),
     # Which fields a grant needs depends on grant_type, which a schema cannot express.
     "/auth/token": (
         "invalid_request",
