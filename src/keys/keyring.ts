@@ -237,8 +237,11 @@ export class KeyRing {
     try {
       await this.#maintain()
     } catch (error) {
-      // The keys held go on serving; the next tick tries again.
-      this.#logger.error('cannot reload the signing keys', { err: error })
+      // The keys held go on serving; the next tick tries again. An unreachable store is an outage
+      // the rest of the service reports too (a warning), anything else a bug.
+      if (error instanceof StoreUnavailableError)
+        this.#logger.warn('cannot reload the signing keys now', { err: error })
+      else this.#logger.error('cannot reload the signing keys', { err: error })
     }
   }
 
