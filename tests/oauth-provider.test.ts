@@ -263,6 +263,15 @@ forEachStore(
         )
       })
 
+      test("Swagger UI's empty Basic credentials (`Basic Og==`) name no client: the docs client", async () => {
+        const reply = await ctx.client.post('/auth/login', {
+          headers: { authorization: 'Basic Og==' },
+          form: { grant_type: 'password', username: ctx.alice.username, password: ctx.alice.password },
+        })
+        expect(reply.status).toBe(200)
+        expect(reply.body.scope.split(' ')).toContain('users:read')
+      })
+
       test('a refresh keeps the scopes, may narrow them, never widen them', async () => {
         const few = await ctx.client.post('/auth/token', {
           form: {

@@ -112,7 +112,7 @@ export const authRoutes = ({
         body: 'LoginForm',
         response: tokenResponses,
         detail: {
-          summary: 'Log in (OAuth2 password grant; legacy)',
+          summary: 'Log in (OAuth2 password grant), legacy',
           operationId: 'login',
           description:
             'The password grant of `POST /auth/token`, kept for the quick start, Swagger UI and Postman (RFC 9700 advises against it for third-party clients; `PASSWORD_GRANT=false` switches it off). Without client credentials it acts for the built-in docs client. RFC 6749 section 4.3. Takes `application/x-www-form-urlencoded` (what OAuth2 clients and Swagger UI send) or JSON `{ "username", "password" }`. `username` may be the email. After `LOGIN_MAX_FAILURES` failures for one username from one address within `LOGIN_WINDOW` (or four times that many from one address) every attempt gets 429 until the window has passed.',

@@ -127,6 +127,9 @@ export const oauthRequest = (parse: ReturnType<typeof parseTokenRequest>) => ({
   },
 })
 
+/** HTTP Basic credentials of an empty id and an empty secret (`:`). */
+const EMPTY_BASIC = /^Basic[ \t]+Og==[ \t]*$/i
+
 /**
  * The client of a token request: authenticated (RFC 6749 section 2.3.1) as soon as it sends
  * credentials or a `client_id`; the built-in docs client when it sends none, as the quick start,
@@ -139,10 +142,10 @@ export function requestingClient(
 ): Promise<ClientRecord> {
   // A parameter sent without a value counts as left out (RFC 6749 section 3.2).
   const given = (name: string) => body[name] !== undefined && body[name] !== ''
-  const sendsClient =
-    /^Basic\b/i.test(request.headers.get('authorization') ?? '') ||
-    given('client_id') ||
-    given('client_secret')
+  const authorization = request.headers.get('authorization') ?? ''
+  // Swagger UI sends `Basic Og==`, an empty id and secret, when no client is set: that names none.
+  const basic = /^Basic\b/i.test(authorization) && !EMPTY_BASIC.test(authorization)
+  const sendsClient = basic || given('client_id') || given('client_secret')
   return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(DOCS_CLIENT)
 }
 
