@@ -70,6 +70,10 @@ export function textLength(text: string): number {
   return length
 }
 
+/** An admin whose account is enabled: the kind there must always be one of. */
+export const isEnabledAdmin = (user: { role: Role; disabled: boolean }) =>
+  user.role === 'admin' && !user.disabled
+
 /**
  * Scopes of the OpenID Connect sign-in (`openid`, `profile`, `email`; OpenID Connect Core 1.0
  * section 5.4) and `offline_access` (section 11: a refresh token may be issued).

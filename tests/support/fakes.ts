@@ -3,7 +3,7 @@
  * kept in plain maps and arrays that a test may read to see what was written. Small on purpose; the
  * real engines are held to the same contract by `tests/store/contract`.
  */
-import type { ProductSortField, UserSortField } from '../../src/core/domain'
+import { isEnabledAdmin, type ProductSortField, type UserSortField } from '../../src/core/domain'
 import { ConflictError, LastAdminError, PreconditionFailedError } from '../../src/store/errors'
 import type {
   LoginAttemptRepository,
@@ -79,8 +79,6 @@ class Records<R extends { id: string }> {
     return structuredClone(record)
   }
 }
-
-const isEnabledAdmin = (u: UserRecord) => u.role === 'admin' && !u.disabled
 
 export class FakeUserRepository extends Records<UserRecord> implements UserRepository {
   /** Stores `fields` (on top of a plain enabled user) at once, as a test's starting state. */

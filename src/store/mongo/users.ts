@@ -1,6 +1,6 @@
 /** Users in the `users` collection. */
 import type { Collection, Db, Filter, IndexDescription, UpdateFilter } from 'mongodb'
-import type { Role, UserSortField } from '../../core/domain.ts'
+import { isEnabledAdmin, type Role, type UserSortField } from '../../core/domain.ts'
 import { ConflictError, LastAdminError } from '../errors.ts'
 import type {
   NewUser,
@@ -83,8 +83,6 @@ function toStored({ endSessions: _, ...changes }: UserChanges): Partial<UserDoc>
   if (changes.email !== undefined) stored.email = changes.email.toLowerCase()
   return stored
 }
-
-const isEnabledAdmin = (u: Pick<UserDoc, 'role' | 'disabled'>) => u.role === 'admin' && !u.disabled
 
 /** The claim every change that can remove an enabled admin holds (see `keepingAnAdmin`). */
 const ADMIN_CLAIM = 'users:enabled-admins'

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { ObjectId } from 'bson'
-import type { Role, UserSortField } from '../../core/domain'
+import { isEnabledAdmin, type Role, type UserSortField } from '../../core/domain'
 import { LastAdminError, PreconditionFailedError } from '../errors'
 import type {
   NewUser,
@@ -40,7 +40,8 @@ const SORT_COLUMNS: Record<UserSortField, string> = {
   createdAt: 'created_at',
 }
 
-const isEnabledAdmin = (row: Pick<UserRow, 'role' | 'disabled'>) => row.role === 'admin' && row.disabled === 0
+const enabledAdminRow = (row: Pick<UserRow, 'role' | 'disabled'>) =>
+  isEnabledAdmin({ role: row.role, disabled: row.disabled !== 0 })
 
 function toRecord(row: UserRow): UserRecord {
   return {
@@ -202,7 +203,7 @@ export class SqliteUserRepository implements UserRepository {
         : this.#keepingAnAdmin(
             id,
             (current) =>
-              !isEnabledAdmin({
+              !enabledAdminRow({
                 role: changes.role ?? current.role,
                 disabled: changes.disabled === undefined ? current.disabled : Number(changes.disabled),
               }),
@@ -262,7 +263,7 @@ export class SqliteUserRepository implements UserRepository {
     return this.db
       .transaction(() => {
         const current = this.#findById.get({ id })
-        if (current && isEnabledAdmin(current) && removes(current)) {
+        if (current && enabledAdminRow(current) && removes(current)) {
           if ((this.#countEnabledAdmins.get()?.count ?? 0) <= 1) throw new LastAdminError()
         }
         return write()
