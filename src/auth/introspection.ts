@@ -15,7 +15,13 @@ import type {
   UserRepository,
 } from '../store/types'
 import type { ClientDirectory } from './client-directory'
-import { type AccessClaims, type AccessTokens, hashRefreshToken, InvalidTokenError } from './tokens'
+import {
+  type AccessClaims,
+  type AccessTokens,
+  hashRefreshToken,
+  InvalidTokenError,
+  sessionEnded,
+} from './tokens'
 
 /** The RFC 7662 section 2.2 answer: `{ active: false }` says nothing more. */
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>)
@@ -103,12 +109,7 @@ export class TokenInspector {
       return client !== null && !revoked ? {} : null
     }
     const user = await this.users.findById(claims.sub)
-    const live =
-      user !== null &&
-      !user.disabled &&
-      user.sessionVersion === claims.sv &&
-      !Object.hasOwn(user.endedSessions, claims.sid)
-    return live ? { username: user.username } : null
+    return user && !user.disabled && !sessionEnded(claims, user) ? { username: user.username } : null
   }
 
   /** The user of a refresh token that could be exchanged now, or null. */

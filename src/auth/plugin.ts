@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import type { ApiScope, Role } from '../core/domain'
 import { forbidden, HttpError, UnauthorizedError } from '../core/errors'
 import type { UserRecord, UserRepository } from '../store/types'
-import { type AccessClaims, type AccessTokens, InvalidTokenError } from './tokens'
+import { type AccessClaims, type AccessTokens, InvalidTokenError, sessionEnded } from './tokens'
 
 /** What a protected route requires: a scope, and for some routes the admin role on top. */
 export interface Guard {
@@ -56,8 +56,7 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
     if (!user) throw new UnauthorizedError('the account no longer exists', true)
     if (user.disabled) throw forbidden('the account is disabled')
     // The session checks ride on the read above: no store call of their own (docs/api.md, Sessions).
-    if (claims.sv !== user.sessionVersion || Object.hasOwn(user.endedSessions, claims.sid))
-      throw new UnauthorizedError('the session has ended', true)
+    if (sessionEnded(claims, user)) throw new UnauthorizedError('the session has ended', true)
     // A dead token is 401 whatever its scopes (RFC 6750 section 3.1); a live one may lack the scope.
     if (!claims.scope.split(' ').includes(scope)) throw insufficientScope(scope)
     return user

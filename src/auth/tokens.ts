@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { errors, type JWSHeaderParameters, jwtVerify, SignJWT } from 'jose'
 import type { Role } from '../core/domain'
 import { type KeyRing, SIGNING_ALG } from '../keys/keyring'
+import type { UserRecord } from '../store/types'
 
 /** What every verified access token says (RFC 9068 section 2.2). */
 interface CommonClaims {
@@ -35,6 +36,15 @@ export interface ClientClaims extends CommonClaims {
 }
 
 export type AccessClaims = UserClaims | ClientClaims
+
+/**
+ * Whether the session a user's token was issued in has ended since (docs/api.md, Sessions): the
+ * account's session version moved on, or that one session was logged out. Reads only `user`.
+ */
+export const sessionEnded = (
+  claims: UserClaims,
+  user: Pick<UserRecord, 'sessionVersion' | 'endedSessions'>,
+) => claims.sv !== user.sessionVersion || Object.hasOwn(user.endedSessions, claims.sid)
 
 /** Whom a token is issued to, and in which session. */
 export interface TokenSubject {
