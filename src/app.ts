@@ -52,6 +52,14 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     registerMaxFailures: config.registerMaxFailures,
   })
   const clients = new ClientDirectory(store.clients)
+  const auth = new AuthService(
+    store.users,
+    store.refreshTokens,
+    accessTokens,
+    throttle,
+    config.refreshTokenTtl,
+    events,
+  )
   return {
     keys,
     accessTokens,
@@ -62,6 +70,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
       store.refreshTokens,
       store.revokedTokens,
       clients,
+      auth,
       config.publicUrl,
     ),
     users: new UserService(store.users, store.refreshTokens, throttle, events),
@@ -72,14 +81,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
       ttl: config.sessionTtl,
       cookieSecure: config.publicUrl.startsWith('https:'),
     }),
-    auth: new AuthService(
-      store.users,
-      store.refreshTokens,
-      accessTokens,
-      throttle,
-      config.refreshTokenTtl,
-      events,
-    ),
+    auth,
   }
 }
 

@@ -309,6 +309,30 @@ forEachStore(
         expect(own.access_token).toBeString()
       })
 
+      test("logout and revocation of a registered client's token need that client: 401 without, unauthorized_client for another", async () => {
+        const config = await register({ grant_types: ['password', 'refresh_token'] })
+        const other = await register({ grant_types: ['password', 'refresh_token'] })
+        const tokens = await oidc.genericGrantRequest(config, 'password', {
+          username: ctx.alice.username,
+          password: ctx.alice.password,
+        })
+        const refreshToken = tokens.refresh_token ?? ''
+        for (const path of ['/auth/logout', '/auth/revoke']) {
+          const field = path === '/auth/logout' ? 'refresh_token' : 'token'
+          const anonymous = await ctx.client.post(path, { form: { [field]: refreshToken } })
+          expect({ path, status: anonymous.status, error: anonymous.body.error }).toEqual({
+            path,
+            status: 401,
+            error: 'invalid_client',
+          })
+        }
+        expect(await rejection(oidc.tokenRevocation(other, refreshToken))).toMatchObject({
+          error: 'unauthorized_client',
+        })
+        // Nothing was ended: the owner still refreshes.
+        expect((await oidc.refreshTokenGrant(config, refreshToken)).access_token).toBeString()
+      })
+
       test('client credentials without a client is invalid_client (401); a repeated parameter invalid_request', async () => {
         const anonymous = await ctx.client.post('/auth/token', { form: { grant_type: 'client_credentials' } })
         expect(anonymous.status).toBe(401)

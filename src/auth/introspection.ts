@@ -5,7 +5,6 @@
  * issued in it. A client-credentials token, which has no session, is remembered by `jti` until it
  * expires.
  */
-import { OAuthError } from '../core/errors'
 import type {
   ClientRecord,
   RefreshTokenRecord,
@@ -15,6 +14,8 @@ import type {
   UserRepository,
 } from '../store/types'
 import type { ClientDirectory } from './client-directory'
+import type { AuthService } from './service'
+import { requireOwnToken } from './token-request'
 import {
   type AccessClaims,
   type AccessTokens,
@@ -37,6 +38,8 @@ export class TokenInspector {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly revokedTokens: RevokedTokenRepository,
     private readonly clients: ClientDirectory,
+    /** Ends a refresh token's session, as logout does. */
+    private readonly auth: Pick<AuthService, 'endSession'>,
     /** `PUBLIC_URL`. */
     private readonly issuer: string,
   ) {}
@@ -64,7 +67,7 @@ export class TokenInspector {
   async revoke(token: string, client: ClientRecord): Promise<void> {
     const claims = await this.accessClaims(token)
     if (claims) {
-      if (claims.client_id !== client.clientId) throw notYours()
+      requireOwnToken(claims.client_id, client)
       if (claims.kind === 'client') {
         await this.revokedTokens.revoke(claims.jti, new Date(claims.exp * 1000))
         return
@@ -74,15 +77,7 @@ export class TokenInspector {
       return
     }
     const refresh = await this.refreshTokens.findByHash(hashRefreshToken(token))
-    if (!refresh) return
-    if (refresh.clientId !== client.clientId) throw notYours()
-    const now = new Date()
-    await this.refreshTokens.revokeChain(refresh.chainId, now)
-    await this.users.endSession(
-      refresh.userId,
-      refresh.chainId,
-      new Date(now.getTime() + this.accessTokens.ttl * 1000),
-    )
+    if (refresh) await this.auth.endSession(refresh, client)
   }
 
   /** The claims of a well-formed access token of ours that has not expired, or null. */
@@ -149,5 +144,3 @@ function describeAccess(claims: AccessClaims, username: string | undefined): Int
     jti: claims.jti,
   }
 }
-
-const notYours = () => new OAuthError('unauthorized_client', 'the token was not issued to this client')

@@ -1,11 +1,17 @@
 import { OAuthError } from '../core/errors'
 import { verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
-import type { ClientRecord, RefreshTokenRepository, UserRecord, UserRepository } from '../store/types'
+import type {
+  ClientRecord,
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+  UserRecord,
+  UserRepository,
+} from '../store/types'
 import { DOCS_CLIENT } from './client-directory'
 import { grantScopes, narrowScopes } from './scopes'
 import type { LoginThrottle } from './throttle'
-import { needsClientAuthentication } from './token-request'
+import { needsClientAuthentication, requireOwnToken } from './token-request'
 import { type AccessTokens, type Grant, hashRefreshToken, newRefreshToken } from './tokens'
 
 /** The RFC 6749 section 5.1 token response; no refresh token for the client-credentials grant. */
@@ -164,11 +170,12 @@ export class AuthService {
    */
   async logout(refreshToken: string, client: ClientRecord): Promise<void> {
     const token = await this.refreshTokens.findByHash(hashRefreshToken(refreshToken))
-    if (!token) return
-    if (token.clientId !== client.clientId) {
-      if (client === DOCS_CLIENT) throw needsClientAuthentication()
-      throw new OAuthError('unauthorized_client', 'the token was not issued to this client')
-    }
+    if (token) await this.endSession(token, client)
+  }
+
+  /** Ends the session of the stored refresh token `token` for `client`, whose token it must be. */
+  async endSession(token: RefreshTokenRecord, client: ClientRecord): Promise<void> {
+    requireOwnToken(token.clientId, client)
     const now = new Date()
     await this.refreshTokens.revokeChain(token.chainId, now)
     // Its access tokens live at most one TTL from now: remembered that long.

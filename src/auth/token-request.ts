@@ -155,6 +155,16 @@ export const needsClientAuthentication = () =>
     'www-authenticate': BASIC_CHALLENGE,
   })
 
+/**
+ * RFC 7009 section 2.1: a client acts only on tokens issued to it. Another client's token is
+ * `unauthorized_client`; a request naming no client (the docs client) must authenticate first.
+ */
+export function requireOwnToken(tokenClientId: string, client: ClientRecord): void {
+  if (tokenClientId === client.clientId) return
+  if (client === DOCS_CLIENT) throw needsClientAuthentication()
+  throw new OAuthError('unauthorized_client', 'the token was not issued to this client')
+}
+
 /** RFC 6749 section 5.2: a client may use only the grant types it is registered for. */
 export function allowGrant(client: ClientRecord, grantType: string): void {
   // A client's own token needs the client itself (RFC 6749 section 4.4.2).
