@@ -233,8 +233,7 @@ export class MongoUserRepository implements UserRepository {
     return this.claims.exclusive(ADMIN_CLAIM, this.callTimeoutMs, async () => {
       const current = await this.users.findOne({ _id })
       if (current && isEnabledAdmin(current) && removes(current)) {
-        if ((await this.users.countDocuments({ role: 'admin', disabled: false })) <= 1)
-          throw new LastAdminError()
+        if ((await this.countEnabledAdmins()) <= 1) throw new LastAdminError()
       }
       return write()
     })
