@@ -70,20 +70,9 @@ export const tokenRequest = (
   parse: ReturnType<typeof parseTokenRequest>,
 ) => ({
   parse,
-  transform({
-    request,
-    body,
-    set,
-  }: {
-    request: Request
-    body: unknown
-    set: { headers: Record<string, unknown> }
-  }) {
-    markOAuthRequest(request)
-    // Token answers, errors included, must not be cached (RFC 6749 section 5.1).
-    set.headers['cache-control'] = 'no-store'
-    set.headers.pragma = 'no-cache'
-    const sent = (body as { grant_type?: unknown } | null)?.grant_type
+  transform(context: { request: Request; body: unknown; set: { headers: Record<string, unknown> } }) {
+    oauthAnswer(context)
+    const sent = (context.body as { grant_type?: unknown } | null)?.grant_type
     if (sent !== undefined && sent !== grantType) {
       throw new OAuthError('unsupported_grant_type', `this route takes grant_type=${grantType} only`)
     }
@@ -117,14 +106,17 @@ function refuseRepeated(text: string): void {
   }
 }
 
+/** Errors of this route are OAuth2 ones, and no answer, errors included, may be cached (RFC 6749 section 5.1). */
+function oauthAnswer({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) {
+  markOAuthRequest(request)
+  set.headers['cache-control'] = 'no-store'
+  set.headers.pragma = 'no-cache'
+}
+
 /** Hooks of a route of the token family that reads no `grant_type` (introspection, revocation). */
 export const oauthRequest = (parse: ReturnType<typeof parseTokenRequest>) => ({
   parse,
-  transform({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) {
-    markOAuthRequest(request)
-    set.headers['cache-control'] = 'no-store'
-    set.headers.pragma = 'no-cache'
-  },
+  transform: oauthAnswer,
 })
 
 /** HTTP Basic credentials of an empty id and an empty secret (`:`). */
