@@ -176,6 +176,8 @@ export interface RefreshTokenRepository {
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
   revokeChain(chainId: string, now: Date): Promise<void>
   revokeAllForUser(userId: string, now: Date): Promise<void>
+  /** Revokes every live token of `userId` issued to `clientId` (a consent withdrawn). */
+  revokeForClient(userId: string, clientId: string, now: Date): Promise<void>
 }
 
 /** Failed-login counters, shared by every instance through the store. */

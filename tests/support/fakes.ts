@@ -266,6 +266,11 @@ export class FakeRefreshTokenRepository implements RefreshTokenRepository {
   async revokeAllForUser(userId: string, now: Date): Promise<void> {
     for (const token of this.records.values()) if (token.userId === userId) token.revokedAt ??= now
   }
+
+  async revokeForClient(userId: string, clientId: string, now: Date): Promise<void> {
+    for (const token of this.records.values())
+      if (token.userId === userId && token.clientId === clientId) token.revokedAt ??= now
+  }
 }
 
 /** One failure recorded under one key. */

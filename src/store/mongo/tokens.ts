@@ -1,5 +1,5 @@
 /** Refresh tokens in `refresh_tokens`, stored by hash only. */
-import type { Collection, Db, IndexDescription, ObjectId } from 'mongodb'
+import type { Collection, Db, Filter, IndexDescription, ObjectId } from 'mongodb'
 import { API_SCOPES, DOCS_CLIENT_ID } from '../../core/domain.ts'
 import type { NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateResult } from '../types.ts'
 import { toObjectId } from './common.ts'
@@ -26,6 +26,13 @@ export const refreshTokenIndexes: IndexDescription[] = [
   // Clean-up only: queries check `expiresAt` themselves, so a late clean-up changes no answer.
   { key: { expiresAt: 1 }, name: 'refresh_tokens_ttl', expireAfterSeconds: 0 },
 ]
+
+/** Matches the tokens of `clientId`; a token without one is the docs client's, as `toRecord` reads it. */
+function ofClient(clientId: string): Filter<RefreshTokenDoc> {
+  return clientId === DOCS_CLIENT_ID
+    ? { $or: [{ clientId }, { clientId: { $exists: false } }] }
+    : { clientId }
+}
 
 /** The record of a stored token. */
 export function toRecord(doc: RefreshTokenDoc): RefreshTokenRecord {
@@ -98,6 +105,17 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
     if (!_id) return Promise.resolve()
     return guard(async () => {
       await this.tokens.updateMany({ userId: _id, revokedAt: null }, { $set: { revokedAt: now } })
+    })
+  }
+
+  revokeForClient(userId: string, clientId: string, now: Date): Promise<void> {
+    const _id = toObjectId(userId)
+    if (!_id) return Promise.resolve()
+    return guard(async () => {
+      await this.tokens.updateMany(
+        { userId: _id, ...ofClient(clientId), revokedAt: null },
+        { $set: { revokedAt: now } },
+      )
     })
   }
 

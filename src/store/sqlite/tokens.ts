@@ -40,6 +40,7 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
   readonly #findByHash
   readonly #revokeChain
   readonly #revokeAllForUser
+  readonly #revokeForClient
 
   constructor(db: Database) {
     this.#insert = db.query<never, Params>(
@@ -60,6 +61,11 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
     )
     this.#revokeAllForUser = db.query<never, Params>(
       'UPDATE refresh_tokens SET revoked_at = $now WHERE user_id = $userId AND revoked_at IS NULL',
+    )
+    // A NULL client is the docs client's (a token from before clients existed), as `toToken` reads it.
+    this.#revokeForClient = db.query<never, Params>(
+      `UPDATE refresh_tokens SET revoked_at = $now
+       WHERE user_id = $userId AND coalesce(client_id, $docsClientId) = $clientId AND revoked_at IS NULL`,
     )
   }
 
@@ -98,5 +104,11 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
 
   async revokeAllForUser(userId: string, now: Date): Promise<void> {
     guarded(() => this.#revokeAllForUser.run({ userId, now: now.getTime() }))
+  }
+
+  async revokeForClient(userId: string, clientId: string, now: Date): Promise<void> {
+    guarded(() =>
+      this.#revokeForClient.run({ userId, clientId, docsClientId: DOCS_CLIENT_ID, now: now.getTime() }),
+    )
   }
 }

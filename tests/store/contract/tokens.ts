@@ -121,5 +121,41 @@ export function describeRefreshTokenContract(store: GetStore): void {
       }
       expect((await store().refreshTokens.findByHash(theirs.tokenHash))?.revokedAt).toBeNull()
     })
+
+    test('revokeForClient revokes the user’s tokens of that client in every chain, and no other', async () => {
+      const [userId, clientId] = [unknownId(), `client-${crypto.randomUUID()}`]
+      const mine = [await insert({ userId, clientId }), await insert({ userId, clientId })]
+      const otherClient = await insert({ userId, clientId: `client-${crypto.randomUUID()}` })
+      const otherUser = await insert({ clientId })
+      const now = new Date()
+      await store().refreshTokens.revokeForClient(userId, clientId, now)
+      for (const token of mine) {
+        expect((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt).toEqual(now)
+        expect(await store().refreshTokens.rotate(token.tokenHash, new Date())).toEqual({
+          outcome: 'invalid',
+        })
+      }
+      for (const token of [otherClient, otherUser]) {
+        expect((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt).toBeNull()
+        expect((await store().refreshTokens.rotate(token.tokenHash, new Date())).outcome).toBe('rotated')
+      }
+    })
+
+    test('revokeForClient keeps the first revocation time and spares tokens issued after it', async () => {
+      const [userId, clientId] = [unknownId(), `client-${crypto.randomUUID()}`]
+      const token = await insert({ userId, clientId })
+      const first = new Date(Date.now() - 10_000)
+      await store().refreshTokens.revokeChain(token.chainId, first)
+      await store().refreshTokens.revokeForClient(userId, clientId, new Date())
+      expect((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt).toEqual(first)
+      const later = await insert({ userId, clientId })
+      expect((await store().refreshTokens.findByHash(later.tokenHash))?.revokedAt).toBeNull()
+      expect((await store().refreshTokens.rotate(later.tokenHash, new Date())).outcome).toBe('rotated')
+    })
+
+    test('revokeForClient of a malformed or unknown user does nothing', async () => {
+      expect(await store().refreshTokens.revokeForClient('not-an-id', 'c', new Date())).toBeUndefined()
+      expect(await store().refreshTokens.revokeForClient(unknownId(), 'c', new Date())).toBeUndefined()
+    })
   })
 }

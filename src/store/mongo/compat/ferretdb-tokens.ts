@@ -14,11 +14,15 @@ import { toObjectId } from '../common.ts'
 import { guard } from '../errors.ts'
 import { MongoRefreshTokenRepository, toRecord } from '../tokens.ts'
 
-/** One revocation: a whole chain, or every token of a user created up to `at`. */
+/**
+ * One revocation: a whole chain, or every token of a user created up to `at`, or only those the
+ * user holds for `clientId`.
+ */
 interface RevocationDoc {
   _id: ObjectId
   chainId?: string
   userId?: ObjectId
+  clientId?: string
   at: Date
 }
 
@@ -67,17 +71,33 @@ export class FerretDBRefreshTokenRepository extends MongoRefreshTokenRepository 
     await super.revokeAllForUser(userId, now)
   }
 
+  override async revokeForClient(userId: string, clientId: string, now: Date): Promise<void> {
+    const _id = toObjectId(userId)
+    if (_id) await this.record({ userId: _id, clientId, at: now })
+    await super.revokeForClient(userId, clientId, now)
+  }
+
   private record(revocation: Omit<RevocationDoc, '_id'>): Promise<void> {
     return guard(async () => {
       await this.revocations.insertOne(revocation as RevocationDoc)
     })
   }
 
-  /** When `token` was first revoked by a revocation document, or null: its chain, or its user since it was made. */
+  /**
+   * When `token` was first revoked by a revocation document, or null: its chain, or its user (all
+   * clients, or its own) since it was made.
+   */
   private async revokedAt(token: RefreshTokenRecord): Promise<Date | null> {
     const userId = ObjectId.createFromHexString(token.userId)
+    const since = { $gte: token.createdAt }
     const first = await this.revocations
-      .find({ $or: [{ chainId: token.chainId }, { userId, at: { $gte: token.createdAt } }] })
+      .find({
+        $or: [
+          { chainId: token.chainId },
+          { userId, clientId: { $exists: false }, at: since },
+          { userId, clientId: token.clientId, at: since },
+        ],
+      })
       .sort({ at: 1 })
       .limit(1)
       .next()
