@@ -316,6 +316,60 @@ export interface SignInSessionRepository {
   endAllForUser(userId: string, now: Date): Promise<void>
 }
 
+/**
+ * An authorization code (RFC 6749 section 4.1.2), bound to everything its request said: the
+ * client, the redirect URI, the PKCE challenge, the nonce and the sign-in session.
+ */
+export interface AuthorizationCodeRecord {
+  /** SHA-256 of the code, hex; the code itself is never stored. */
+  codeHash: string
+  clientId: string
+  userId: string
+  /** Exactly as the authorization request sent it. */
+  redirectUri: string
+  /** The PKCE `S256` challenge (RFC 7636 section 4.2). */
+  codeChallenge: string
+  nonce: string | null
+  scopes: string[]
+  /** The sign-in session the code was issued in. */
+  signInSessionId: string
+  /** When the user's password was checked (the ID token's `auth_time`). */
+  authTime: Date
+  /** The user's `sessionVersion` at issue: a code outlives no "end every session". */
+  userSessionVersion: number
+  /** The session id (`sid`, refresh chain) of what the code is exchanged for, chosen at issue. */
+  chainId: string
+  /** The code is refused from then on (at most 60 s after issue). */
+  expiresAt: Date
+  createdAt: Date
+  /** Set by the one exchange. */
+  usedAt: Date | null
+}
+
+export type NewAuthorizationCode = Omit<AuthorizationCodeRecord, 'createdAt' | 'usedAt'>
+
+/** Outcome of presenting an authorization code at the token endpoint. */
+export type RedeemResult =
+  | { outcome: 'redeemed'; code: AuthorizationCodeRecord }
+  /** Used before: the caller revokes what the first exchange issued (RFC 6749 section 4.1.2). */
+  | { outcome: 'reused'; code: AuthorizationCodeRecord }
+  /** Unknown, or expired unused. */
+  | { outcome: 'invalid' }
+
+/** How long a code's record outlives its expiry, so that a late second use is still seen as one. */
+export const CODE_RETENTION_MS = 24 * 60 * 60 * 1000
+
+export interface AuthorizationCodeRepository {
+  insert(code: NewAuthorizationCode): Promise<void>
+  /**
+   * Atomically marks an unused code that has not expired at `now` as used: `redeemed`. Of two
+   * concurrent calls with one code exactly one gets `redeemed`. A used code is `reused` (whatever
+   * its expiry) for as long as its record is kept: `CODE_RETENTION_MS` past `expiresAt`, after
+   * which the engine may delete it.
+   */
+  redeem(codeHash: string, now: Date): Promise<RedeemResult>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -327,6 +381,7 @@ export interface Store {
   readonly revokedTokens: RevokedTokenRepository
   readonly signingKeys: SigningKeyRepository
   readonly signInSessions: SignInSessionRepository
+  readonly authorizationCodes: AuthorizationCodeRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

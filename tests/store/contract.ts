@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { useStore } from '../support/fixture'
 import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
+import { describeAuthorizationCodeContract } from './contract/authorization-codes'
 import { describeClientContract } from './contract/clients'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
@@ -37,6 +38,7 @@ export function describeStoreContract(engine: Engine): void {
     describeClientContract(store)
     describeSignInSessionContract(store)
     describeRevokedTokenContract(store)
+    describeAuthorizationCodeContract(store)
   })
 
   describe(`store contract: ${engine}, a fresh store per test`, () => {

@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../../src/store/errors'
 import { type CompatMode, createMongoStore, type ServerCompat } from '../../src/store/mongo'
 import { chooseServer } from '../../src/store/mongo/compat'
 import { MongoDBCompat } from '../../src/store/mongo/compat/mongodb'
-import type { Store } from '../../src/store/types'
+import { CODE_RETENTION_MS, type Store } from '../../src/store/types'
 import { eventually, rejectionOf } from '../support/assertions'
 import { freshDatabaseName, freshMongoStore, freshStore, mongoUri } from '../support/stores'
 import { TcpProxy } from '../support/tcp-proxy'
@@ -93,6 +93,36 @@ describe('mongodb store', () => {
     } finally {
       await again.close()
     }
+  })
+
+  test('an authorization code is a document by hash, kept a retention period past its expiry', async () => {
+    const owner = await store.users.create(newUser())
+    const codeHash = `observed-${crypto.randomUUID()}`
+    const expiresAt = new Date(Date.now() + 60_000)
+    await store.authorizationCodes.insert({
+      codeHash,
+      clientId: 'observed-client',
+      userId: owner.id,
+      redirectUri: 'https://app.example.test/cb',
+      codeChallenge: 'challenge',
+      nonce: null,
+      scopes: ['openid'],
+      signInSessionId: 'session',
+      authTime: new Date(),
+      userSessionVersion: 0,
+      chainId: 'chain',
+      expiresAt,
+    })
+    const doc = await observer.db(dbName).collection('authorization_codes').findOne({ codeHash })
+    expect(doc?.userId).toEqual(ObjectId.createFromHexString(owner.id))
+    expect(doc?.deleteAt).toEqual(new Date(expiresAt.getTime() + CODE_RETENTION_MS))
+  })
+
+  test('a code for a user id that is no ObjectId is refused as a bug (TypeError)', async () => {
+    const code = { codeHash: 'x', userId: 'not-an-id' } as Parameters<
+      Store['authorizationCodes']['insert']
+    >[0]
+    expect(await rejectionOf(store.authorizationCodes.insert(code))).toBeInstanceOf(TypeError)
   })
 
   test('update conflicts are reported by field after a version bump elsewhere', async () => {

@@ -27,6 +27,9 @@ export const CLAIMS_COLLECTION = 'write_claims'
  */
 const MIN_STALE_AFTER_MS = 10_000
 
+/** How long a write waits for another writer of the same document to finish before it gives up (503). */
+export const CLAIM_WAIT_MS = 2_000
+
 /** How often a waiting writer tries again. */
 const RETRY_MS = 5
 

@@ -2,6 +2,7 @@
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
 import type {
+  AuthorizationCodeRepository,
   ClientRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
@@ -11,6 +12,7 @@ import type {
   Store,
 } from '../types.ts'
 import { loginAttemptIndexes } from './attempts.ts'
+import { authorizationCodeIndexes } from './authorization-codes.ts'
 import { WriteClaims } from './claims.ts'
 import { clientIndexes, MongoClientRepository } from './clients.ts'
 import {
@@ -66,6 +68,7 @@ const INDEXES: IndexPlan = {
   clients: clientIndexes,
   signing_keys: signingKeyIndexes,
   signin_sessions: signInSessionIndexes,
+  authorization_codes: authorizationCodeIndexes,
 }
 
 /**
@@ -113,6 +116,7 @@ class MongoStore implements Store {
   readonly clients: ClientRepository
   readonly signingKeys: SigningKeyRepository
   readonly signInSessions: SignInSessionRepository
+  readonly authorizationCodes: AuthorizationCodeRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -130,6 +134,7 @@ class MongoStore implements Store {
     this.clients = bounded(new MongoClientRepository(db, compat), timeoutMS)
     this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
     this.signInSessions = bounded(new MongoSignInSessionRepository(db), timeoutMS)
+    this.authorizationCodes = bounded(compat.authorizationCodes(db), timeoutMS)
   }
 
   ping(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log'
 import { StoreUnavailableError } from '../errors'
 import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
+import { SqliteAuthorizationCodeRepository } from './authorization-codes'
 import { SqliteClientRepository } from './clients'
 import { SqliteProductRepository } from './products'
 import { SqliteRevokedTokenRepository } from './revoked-tokens'
@@ -141,6 +142,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     clients: new SqliteClientRepository(db),
     signingKeys: new SqliteSigningKeyRepository(db),
     signInSessions: new SqliteSignInSessionRepository(db),
+    authorizationCodes: new SqliteAuthorizationCodeRepository(db),
     async ping() {
       try {
         probe()

@@ -132,6 +132,27 @@ const migrations: readonly string[] = [
   CREATE INDEX signin_sessions_user ON signin_sessions (user_id);
   CREATE INDEX signin_sessions_expires_at ON signin_sessions (expires_at);
   `,
+  // Authorization codes: scopes a JSON array; a row is kept CODE_RETENTION_MS past its expiry, so
+  // that a late second use is still told apart from an unknown code.
+  `
+  CREATE TABLE authorization_codes (
+    code_hash            TEXT PRIMARY KEY,
+    client_id            TEXT NOT NULL,
+    user_id              TEXT NOT NULL,
+    redirect_uri         TEXT NOT NULL,
+    code_challenge       TEXT NOT NULL,
+    nonce                TEXT,
+    scopes               TEXT NOT NULL,
+    signin_session_id    TEXT NOT NULL,
+    auth_time            INTEGER NOT NULL,
+    user_session_version INTEGER NOT NULL,
+    chain_id             TEXT NOT NULL,
+    expires_at           INTEGER NOT NULL,
+    created_at           INTEGER NOT NULL,
+    used_at              INTEGER
+  );
+  CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
+  `,
 ]
 
 /**

@@ -14,11 +14,16 @@ import {
   type WithId,
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
+import type {
+  AuthorizationCodeRepository,
+  LoginAttemptRepository,
+  RefreshTokenRepository,
+} from '../../types.ts'
 import { failuresOf, MongoLoginAttemptRepository } from '../attempts.ts'
-import { CLAIMS_COLLECTION, type WriteClaims } from '../claims.ts'
+import { CLAIM_WAIT_MS, CLAIMS_COLLECTION, type WriteClaims } from '../claims.ts'
 import type { VersionedDoc } from '../common.ts'
 import { guard } from '../errors.ts'
+import { FerretDBAuthorizationCodeRepository } from './ferretdb-codes.ts'
 import { MonitorWatchdog } from './ferretdb-monitor.ts'
 import { FerretDBRefreshTokenRepository, REVOCATIONS, revocationIndexes } from './ferretdb-tokens.ts'
 import type { IndexPlan, Supervision, VersionFilter } from './index.ts'
@@ -26,9 +31,6 @@ import { MongoDBCompat } from './mongodb.ts'
 
 /** SQLite's message for a unique index hit, as FerretDB v1 passes it through: `index '<table>_<name>'`. */
 const SQLITE_UNIQUE = /UNIQUE constraint failed: index '([^']+)'/
-
-/** How long a write waits for another writer of the same document to finish before it gives up (503). */
-const CLAIM_WAIT_MS = 2_000
 
 export class FerretDBCompat extends MongoDBCompat {
   constructor(private readonly claims: WriteClaims) {
@@ -92,6 +94,10 @@ export class FerretDBCompat extends MongoDBCompat {
 
   override loginAttempts(db: Db): LoginAttemptRepository {
     return new FerretDBLoginAttemptRepository(db)
+  }
+
+  override authorizationCodes(db: Db): AuthorizationCodeRepository {
+    return new FerretDBAuthorizationCodeRepository(db, this.claims)
   }
 
   /** A monitor check can hang for good on Bun, and only MongoDB lets the driver restart it (see ferretdb-monitor.ts). */

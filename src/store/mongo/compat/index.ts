@@ -14,7 +14,11 @@ import type {
   WithId,
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
+import type {
+  AuthorizationCodeRepository,
+  LoginAttemptRepository,
+  RefreshTokenRepository,
+} from '../../types.ts'
 import type { WriteClaims } from '../claims.ts'
 import type { VersionedDoc } from '../common.ts'
 import { FerretDBCompat } from './ferretdb.ts'
@@ -60,6 +64,8 @@ export interface ServerCompat {
   refreshTokens(db: Db): RefreshTokenRepository
   /** The failed-login counters as this server needs them. */
   loginAttempts(db: Db): LoginAttemptRepository
+  /** The authorization codes as this server needs them (one redeem wins). */
+  authorizationCodes(db: Db): AuthorizationCodeRepository
   /**
    * Watches `client` for failures the driver does not recover from by itself on this server, and
    * recovers from them; `stop` ends the watch before the client is closed.

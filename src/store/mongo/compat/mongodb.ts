@@ -10,8 +10,13 @@ import {
   type WithId,
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
-import type { LoginAttemptRepository, RefreshTokenRepository } from '../../types.ts'
+import type {
+  AuthorizationCodeRepository,
+  LoginAttemptRepository,
+  RefreshTokenRepository,
+} from '../../types.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
+import { MongoAuthorizationCodeRepository } from '../authorization-codes.ts'
 import type { VersionedDoc } from '../common.ts'
 import { MongoRefreshTokenRepository } from '../tokens.ts'
 import type { IndexPlan, ServerCompat, Supervision, VersionFilter } from './index.ts'
@@ -58,6 +63,10 @@ export class MongoDBCompat implements ServerCompat {
 
   loginAttempts(db: Db): LoginAttemptRepository {
     return new MongoLoginAttemptRepository(db)
+  }
+
+  authorizationCodes(db: Db): AuthorizationCodeRepository {
+    return new MongoAuthorizationCodeRepository(db)
   }
 
   /** Nothing to watch: the driver recovers from a server's restart by itself. */
