@@ -370,6 +370,29 @@ export interface AuthorizationCodeRepository {
   redeem(codeHash: string, now: Date): Promise<RedeemResult>
 }
 
+/** What a user allowed a client (the consent page), remembered so that it is asked once. */
+export interface ConsentRecord {
+  userId: string
+  clientId: string
+  /** Every scope granted so far, each once. */
+  scopes: string[]
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface ConsentRepository {
+  /**
+   * Adds `scopes` to what `userId` granted `clientId` (the union, each once), creating the record
+   * when there is none; one record per user and client, also under concurrent calls. Returns it.
+   */
+  grant(userId: string, clientId: string, scopes: string[], now: Date): Promise<ConsentRecord>
+  find(userId: string, clientId: string): Promise<ConsentRecord | null>
+  /** Every consent of `userId`, oldest first. */
+  listForUser(userId: string): Promise<ConsentRecord[]>
+  /** Forgets the consent: false when there was none. */
+  revoke(userId: string, clientId: string): Promise<boolean>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -382,6 +405,7 @@ export interface Store {
   readonly signingKeys: SigningKeyRepository
   readonly signInSessions: SignInSessionRepository
   readonly authorizationCodes: AuthorizationCodeRepository
+  readonly consents: ConsentRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

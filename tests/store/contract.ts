@@ -4,6 +4,7 @@ import type { Engine } from '../support/stores'
 import { describeLoginAttemptContract } from './contract/attempts'
 import { describeAuthorizationCodeContract } from './contract/authorization-codes'
 import { describeClientContract } from './contract/clients'
+import { describeConsentContract } from './contract/consents'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
 import { describeRevokedTokenContract } from './contract/revoked-tokens'
@@ -39,6 +40,7 @@ export function describeStoreContract(engine: Engine): void {
     describeSignInSessionContract(store)
     describeRevokedTokenContract(store)
     describeAuthorizationCodeContract(store)
+    describeConsentContract(store)
   })
 
   describe(`store contract: ${engine}, a fresh store per test`, () => {

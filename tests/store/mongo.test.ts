@@ -118,11 +118,27 @@ describe('mongodb store', () => {
     expect(doc?.deleteAt).toEqual(new Date(expiresAt.getTime() + CODE_RETENTION_MS))
   })
 
-  test('a code for a user id that is no ObjectId is refused as a bug (TypeError)', async () => {
+  test('a code or a consent for a user id that is no ObjectId is refused as a bug (TypeError)', async () => {
     const code = { codeHash: 'x', userId: 'not-an-id' } as Parameters<
       Store['authorizationCodes']['insert']
     >[0]
     expect(await rejectionOf(store.authorizationCodes.insert(code))).toBeInstanceOf(TypeError)
+    expect(await rejectionOf(store.consents.grant('not-an-id', 'c', ['openid'], new Date()))).toBeInstanceOf(
+      TypeError,
+    )
+  })
+
+  test('consents are one document per user and client, the user by ObjectId', async () => {
+    const owner = await store.users.create(newUser())
+    await store.consents.grant(owner.id, 'observed-client', ['openid'], new Date())
+    const docs = await observer
+      .db(dbName)
+      .collection('consents')
+      .find({ userId: ObjectId.createFromHexString(owner.id) })
+      .toArray()
+    expect(docs).toMatchObject([{ clientId: 'observed-client', scopes: ['openid'] }])
+    const indexes = await observer.db(dbName).collection('consents').indexes()
+    expect(indexes.find((index) => index.name === 'consents_user_client')?.unique).toBe(true)
   })
 
   test('update conflicts are reported by field after a version bump elsewhere', async () => {

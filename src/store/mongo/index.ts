@@ -4,6 +4,7 @@ import type { Logger } from '../../core/log.ts'
 import type {
   AuthorizationCodeRepository,
   ClientRepository,
+  ConsentRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
   RevokedTokenRepository,
@@ -22,6 +23,7 @@ import {
   type ServerCompat,
   type Supervision,
 } from './compat/index.ts'
+import { consentIndexes } from './consents.ts'
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
@@ -69,6 +71,7 @@ const INDEXES: IndexPlan = {
   signing_keys: signingKeyIndexes,
   signin_sessions: signInSessionIndexes,
   authorization_codes: authorizationCodeIndexes,
+  consents: consentIndexes,
 }
 
 /**
@@ -117,6 +120,7 @@ class MongoStore implements Store {
   readonly signingKeys: SigningKeyRepository
   readonly signInSessions: SignInSessionRepository
   readonly authorizationCodes: AuthorizationCodeRepository
+  readonly consents: ConsentRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -135,6 +139,7 @@ class MongoStore implements Store {
     this.signingKeys = bounded(new MongoSigningKeyRepository(db), timeoutMS)
     this.signInSessions = bounded(new MongoSignInSessionRepository(db), timeoutMS)
     this.authorizationCodes = bounded(compat.authorizationCodes(db), timeoutMS)
+    this.consents = bounded(compat.consents(db), timeoutMS)
   }
 
   ping(): Promise<void> {

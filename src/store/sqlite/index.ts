@@ -7,6 +7,7 @@ import type { Store } from '../types'
 import { SqliteLoginAttemptRepository } from './attempts'
 import { SqliteAuthorizationCodeRepository } from './authorization-codes'
 import { SqliteClientRepository } from './clients'
+import { SqliteConsentRepository } from './consents'
 import { SqliteProductRepository } from './products'
 import { SqliteRevokedTokenRepository } from './revoked-tokens'
 import { migrate } from './schema'
@@ -143,6 +144,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     signingKeys: new SqliteSigningKeyRepository(db),
     signInSessions: new SqliteSignInSessionRepository(db),
     authorizationCodes: new SqliteAuthorizationCodeRepository(db),
+    consents: new SqliteConsentRepository(db),
     async ping() {
       try {
         probe()

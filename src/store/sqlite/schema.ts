@@ -153,6 +153,17 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX authorization_codes_expires_at ON authorization_codes (expires_at);
   `,
+  // Consents: one row per user and client; scopes a JSON array.
+  `
+  CREATE TABLE consents (
+    user_id    TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    scopes     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  );
+  `,
 ]
 
 /**

@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../../../core/log.ts'
 import type {
   AuthorizationCodeRepository,
+  ConsentRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
@@ -24,6 +25,7 @@ import { CLAIM_WAIT_MS, CLAIMS_COLLECTION, type WriteClaims } from '../claims.ts
 import type { VersionedDoc } from '../common.ts'
 import { guard } from '../errors.ts'
 import { FerretDBAuthorizationCodeRepository } from './ferretdb-codes.ts'
+import { FerretDBConsentRepository } from './ferretdb-consents.ts'
 import { MonitorWatchdog } from './ferretdb-monitor.ts'
 import { FerretDBRefreshTokenRepository, REVOCATIONS, revocationIndexes } from './ferretdb-tokens.ts'
 import type { IndexPlan, Supervision, VersionFilter } from './index.ts'
@@ -98,6 +100,10 @@ export class FerretDBCompat extends MongoDBCompat {
 
   override authorizationCodes(db: Db): AuthorizationCodeRepository {
     return new FerretDBAuthorizationCodeRepository(db, this.claims)
+  }
+
+  override consents(db: Db): ConsentRepository {
+    return new FerretDBConsentRepository(db, this, this.claims)
   }
 
   /** A monitor check can hang for good on Bun, and only MongoDB lets the driver restart it (see ferretdb-monitor.ts). */

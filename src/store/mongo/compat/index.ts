@@ -16,6 +16,7 @@ import type {
 import type { Logger } from '../../../core/log.ts'
 import type {
   AuthorizationCodeRepository,
+  ConsentRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
@@ -66,6 +67,8 @@ export interface ServerCompat {
   loginAttempts(db: Db): LoginAttemptRepository
   /** The authorization codes as this server needs them (one redeem wins). */
   authorizationCodes(db: Db): AuthorizationCodeRepository
+  /** The consents as this server needs them (one record per user and client, grants never lost). */
+  consents(db: Db): ConsentRepository
   /**
    * Watches `client` for failures the driver does not recover from by itself on this server, and
    * recovers from them; `stop` ends the watch before the client is closed.

@@ -12,12 +12,14 @@ import {
 import type { Logger } from '../../../core/log.ts'
 import type {
   AuthorizationCodeRepository,
+  ConsentRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
 import { MongoAuthorizationCodeRepository } from '../authorization-codes.ts'
 import type { VersionedDoc } from '../common.ts'
+import { MongoConsentRepository } from '../consents.ts'
 import { MongoRefreshTokenRepository } from '../tokens.ts'
 import type { IndexPlan, ServerCompat, Supervision, VersionFilter } from './index.ts'
 
@@ -67,6 +69,10 @@ export class MongoDBCompat implements ServerCompat {
 
   authorizationCodes(db: Db): AuthorizationCodeRepository {
     return new MongoAuthorizationCodeRepository(db)
+  }
+
+  consents(db: Db): ConsentRepository {
+    return new MongoConsentRepository(db, this)
   }
 
   /** Nothing to watch: the driver recovers from a server's restart by itself. */
