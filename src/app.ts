@@ -1,14 +1,19 @@
 import { type AnyElysia, Elysia } from 'elysia'
 import { authRoutes } from './auth'
+import { authorizeRoutes } from './auth/authorize'
 import { ClientDirectory } from './auth/client-directory'
+import { consentRoutes } from './auth/consents'
 import { discoveryRoutes } from './auth/discovery'
+import { IdTokens } from './auth/id-tokens'
 import { TokenInspector } from './auth/introspection'
 import { keyRoutes } from './auth/keys'
+import { logoutRoutes } from './auth/logout'
 import { authPlugin } from './auth/plugin'
 import { AuthService } from './auth/service'
 import { SignInSessions, signInRoutes } from './auth/signin'
 import { LoginThrottle } from './auth/throttle'
 import { AccessTokens } from './auth/tokens'
+import { userInfoRoutes } from './auth/userinfo'
 import { clientRoutes } from './clients'
 import { ClientService } from './clients/service'
 import type { Config } from './config'
@@ -51,18 +56,24 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     window: config.loginWindow,
     registerMaxFailures: config.registerMaxFailures,
   })
-  const clients = new ClientDirectory(store.clients)
-  const auth = new AuthService(
-    store.users,
-    store.refreshTokens,
+  const clients = new ClientDirectory(store.clients, config.publicUrl)
+  // ID tokens live as long as access tokens: both say who signed in, for that long.
+  const idTokens = new IdTokens({ keys, issuer: config.publicUrl, ttl: config.accessTokenTtl })
+  const auth = new AuthService({
+    users: store.users,
+    refreshTokens: store.refreshTokens,
+    codes: store.authorizationCodes,
     accessTokens,
+    idTokens,
     throttle,
-    config.refreshTokenTtl,
+    refreshTtl: config.refreshTokenTtl,
     events,
-  )
+  })
   return {
     keys,
+    events,
     accessTokens,
+    idTokens,
     clientDirectory: clients,
     inspector: new TokenInspector(
       accessTokens,
@@ -142,6 +153,35 @@ export function createApp({
         sessions: services.signInSessions,
         trustProxy: config.trustProxy,
         bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(
+      authorizeRoutes({
+        clients: services.clientDirectory,
+        sessions: services.signInSessions,
+        consents: store.consents,
+        codes: store.authorizationCodes,
+        issuer: config.publicUrl,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(userInfoRoutes(services.accessTokens, store.users))
+    .use(
+      logoutRoutes({
+        auth: services.auth,
+        sessions: services.signInSessions,
+        clients: services.clientDirectory,
+        idTokens: services.idTokens,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(
+      consentRoutes({
+        consents: store.consents,
+        refreshTokens: store.refreshTokens,
+        clients: services.clientDirectory,
+        guard: auth,
+        events: services.events,
       }),
     )
     .use(userRoutes(services.users, auth, config.bodyLimit, config.trustProxy))

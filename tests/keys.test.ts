@@ -3,17 +3,11 @@
  * rotation on demand with publish-before-use, encryption at rest, and two instances on one store.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { createMongoStore } from '../src/store/mongo'
-import { createSqliteStore } from '../src/store/sqlite'
-import type { Store } from '../src/store/types'
 import { type Account, type Client, createAdmin, login, registerUser, testApp } from './support/app'
 import { eventually } from './support/assertions'
 import { forEachStore } from './support/fixture'
-import { ENGINES, type Engine, freshMongoStore, mongoUri } from './support/stores'
+import { ENGINES, sharedStores } from './support/stores'
 
 /** Short enough for tests to wait out: a rotated key signs one second after it is published. */
 const env = { KEY_ACTIVATION_DELAY: '1s' }
@@ -150,31 +144,6 @@ forEachStore(
   },
   { accounts: { alice: 'user', root: 'admin' }, env },
 )
-
-/** Two stores on one database, as two instances of the service have. */
-async function sharedStores(kind: Engine): Promise<{ stores: [Store, Store]; close(): Promise<void> }> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'mercado-keys-'))
-    const path = join(dir, 'mercado.sqlite')
-    const stores: [Store, Store] = [createSqliteStore({ path }), createSqliteStore({ path })]
-    return {
-      stores,
-      close: async () => {
-        for (const store of stores) await store.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  }
-  const { store: first, dbName } = await freshMongoStore()
-  const second = await createMongoStore({ uri: mongoUri(), dbName })
-  return {
-    stores: [first, second],
-    close: async () => {
-      await second.close()
-      await first.close()
-    },
-  }
-}
 
 for (const kind of ENGINES) {
   describe(`signing keys, two instances on one store (${kind})`, () => {

@@ -4,7 +4,7 @@
  * configuration only.
  */
 import { Elysia, t } from 'elysia'
-import { API_SCOPES } from '../core/domain'
+import { API_SCOPES, OIDC_SCOPES } from '../core/domain'
 
 export interface DiscoveryOptions {
   /** `PUBLIC_URL`: the issuer. */
@@ -19,16 +19,25 @@ const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'
 export function authorizationServerMetadata({ issuer, passwordGrant }: DiscoveryOptions) {
   return {
     issuer,
+    authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/auth/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     registration_endpoint: `${issuer}/clients`,
     introspection_endpoint: `${issuer}/auth/introspect`,
     revocation_endpoint: `${issuer}/auth/revoke`,
-    // The scopes a token can be granted today; the OpenID Connect ones come with the sign-in flow.
-    scopes_supported: [...API_SCOPES],
-    // No authorization endpoint yet (the sign-in flow): no response type is served.
-    response_types_supported: [],
-    grant_types_supported: ['client_credentials', 'refresh_token', ...(passwordGrant ? ['password'] : [])],
+    scopes_supported: [...OIDC_SCOPES, ...API_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+      ...(passwordGrant ? ['password'] : []),
+    ],
+    // PKCE is required, and only S256 (RFC 9700 section 2.1.1).
+    code_challenge_methods_supported: ['S256'],
+    // Every authorization response names its issuer (RFC 9207).
+    authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     // Introspection is for confidential clients only.
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -44,11 +53,34 @@ const Metadata = t.Record(t.String(), t.Unknown(), {
 /** `GET /.well-known/oauth-authorization-server` and `GET /.well-known/openid-configuration` (public). */
 export const discoveryRoutes = (options: DiscoveryOptions) => {
   const metadata = authorizationServerMetadata(options)
-  // OpenID Connect Discovery requires these two; they describe the ID tokens of the sign-in flow.
+  const { issuer } = options
   const openid = {
     ...metadata,
+    userinfo_endpoint: `${issuer}/userinfo`,
+    end_session_endpoint: `${issuer}/logout`,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'at_hash',
+      'azp',
+      'sid',
+      'preferred_username',
+      'name',
+      'updated_at',
+      'email',
+      'email_verified',
+    ],
+    prompt_values_supported: ['none', 'login', 'consent'],
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
   }
   const cache = (set: { headers: Record<string, unknown> }) => {
     set.headers['cache-control'] = 'public, max-age=3600'

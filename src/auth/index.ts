@@ -85,9 +85,19 @@ export const authRoutes = ({
         'unsupported_grant_type',
         'the password grant is switched off here (PASSWORD_GRANT)',
       )
-    if (!['password', 'refresh_token', 'client_credentials'].includes(grantType))
+    if (!['authorization_code', 'password', 'refresh_token', 'client_credentials'].includes(grantType))
       throw new OAuthError('unsupported_grant_type', `grant_type=${grantType} is not supported`)
     allowGrant(client, grantType)
+    if (grantType === 'authorization_code')
+      return auth.exchangeCode(
+        {
+          code: required('code'),
+          redirectUri: required('redirect_uri'),
+          codeVerifier: required('code_verifier'),
+        },
+        client,
+        context(request, server),
+      )
     const scope = text('scope')
     if (grantType === 'password')
       return auth.login(required('username'), required('password'), context(request, server), client, scope)
@@ -173,7 +183,7 @@ export const authRoutes = ({
           summary: 'The token endpoint (RFC 6749)',
           operationId: 'token',
           description:
-            '`grant_type` = `client_credentials` (a token for the client itself: `sub` is its `client_id`, no refresh token), `refresh_token` or `password` (legacy; off with `PASSWORD_GRANT=false`). The client authenticates by the method it is registered with: HTTP Basic (`client_secret_basic`), `client_id` and `client_secret` in the body (`client_secret_post`), or `client_id` alone (`none`, public clients); a request that names no client acts for the built-in docs client. `scope` asks for fewer scopes than the client is registered for. Errors are RFC 6749 section 5.2 objects; `invalid_client` is 401 with `WWW-Authenticate: Basic`.',
+            '`grant_type` = `authorization_code` (the sign-in flow: `code`, `redirect_uri` and the PKCE `code_verifier`; an ID token with `openid`, a refresh token with `offline_access`), `client_credentials` (a token for the client itself: `sub` is its `client_id`, no refresh token), `refresh_token` or `password` (legacy; off with `PASSWORD_GRANT=false`). The client authenticates by the method it is registered with: HTTP Basic (`client_secret_basic`), `client_id` and `client_secret` in the body (`client_secret_post`), or `client_id` alone (`none`, public clients); a request that names no client acts for the built-in docs client. `scope` asks for fewer scopes than the client is registered for. Errors are RFC 6749 section 5.2 objects; `invalid_client` is 401 with `WWW-Authenticate: Basic`.',
         },
       },
     )

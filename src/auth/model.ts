@@ -57,13 +57,20 @@ export const RefreshForm = t.Object(
 export const TokenForm = t.Object(
   {
     grant_type: t.String({
-      description: '`client_credentials`, `refresh_token` or `password`',
+      description: '`authorization_code`, `client_credentials`, `refresh_token` or `password`',
       examples: ['client_credentials'],
     }),
     scope: t.Optional(t.String({ description: 'Space-separated API scopes' })),
     username: t.Optional(t.String({ maxLength: LOGIN_MAX, description: 'password grant' })),
     password: t.Optional(t.String({ maxLength: PASSWORD_MAX, description: 'password grant' })),
     refresh_token: t.Optional(t.String({ maxLength: 512, description: 'refresh_token grant' })),
+    code: t.Optional(t.String({ maxLength: 512, description: 'authorization_code grant' })),
+    redirect_uri: t.Optional(
+      t.String({ maxLength: 2000, description: 'authorization_code grant: as in the authorization request' }),
+    ),
+    code_verifier: t.Optional(
+      t.String({ maxLength: 128, description: 'authorization_code grant: the PKCE verifier (RFC 7636)' }),
+    ),
     client_id: t.Optional(t.String()),
     client_secret: t.Optional(t.String()),
   },
@@ -113,6 +120,9 @@ export const TokenResponse = t.Object({
     description: 'The granted scopes, space-separated',
     examples: ['products:write users:read'],
   }),
+  id_token: t.Optional(
+    t.String({ description: 'The ID token (OpenID Connect): the authorization code grant with `openid`' }),
+  ),
 })
 
 /** The schemas the OpenAPI document names, as Elysia reference models: routes use them by name. */

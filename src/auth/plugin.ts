@@ -2,7 +2,13 @@ import { Elysia } from 'elysia'
 import type { ApiScope, Role } from '../core/domain'
 import { forbidden, HttpError, UnauthorizedError } from '../core/errors'
 import type { UserRecord, UserRepository } from '../store/types'
-import { type AccessClaims, type AccessTokens, InvalidTokenError, sessionEnded } from './tokens'
+import {
+  type AccessClaims,
+  type AccessTokens,
+  InvalidTokenError,
+  sessionEnded,
+  type UserClaims,
+} from './tokens'
 
 /** What a protected route requires: a scope, and for some routes the admin role on top. */
 export interface Guard {
@@ -26,20 +32,19 @@ const insufficientScope = (scope: string) =>
     'www-authenticate': `Bearer realm="mercado", error="insufficient_scope", scope="${scope}"`,
   })
 
-/**
- * The auth plugin. Every protected route declares what it needs: `{ auth: { scope } }` for any
- * signed-in user whose token carries `scope`, `{ auth: { scope, role: 'admin' } }` for admins; the
- * handler then gets `user`, loaded from the store so that disabling, demoting or deleting a user,
- * and ending a session, take effect at once. A client-credentials token acts for no user, so every
- * one of these routes refuses it (docs/api.md, Scopes).
- *
- * The check runs in `transform`, before validation, so an anonymous caller gets 401 rather than a
- * 422 that would describe the route's body; `resolve` then hands the user over.
- */
-export function authPlugin(tokens: AccessTokens, users: UserRepository) {
-  const authenticated = new WeakMap<Request, UserRecord>()
+/** A bearer token's user and claims, once every check passed. */
+export interface Bearer {
+  user: UserRecord
+  claims: UserClaims
+}
 
-  async function authenticate(authorization: string | null, scope: string): Promise<UserRecord> {
+/**
+ * The bearer check of every route acting for a user (RFC 6750): the token is valid, acts for a
+ * user (not a client alone), who exists, is enabled and has not ended the token's session, and it
+ * carries `scope`. Throws the 401 or 403 that says which failed.
+ */
+export function bearerAuthenticator(tokens: AccessTokens, users: UserRepository) {
+  return async (authorization: string | null, scope: string): Promise<Bearer> => {
     if (!authorization) throw new UnauthorizedError('a bearer token is required', false)
     const token = BEARER.exec(authorization)?.[1]
     if (!token) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"', true)
@@ -59,8 +64,23 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
     if (sessionEnded(claims, user)) throw new UnauthorizedError('the session has ended', true)
     // A dead token is 401 whatever its scopes (RFC 6750 section 3.1); a live one may lack the scope.
     if (!claims.scope.split(' ').includes(scope)) throw insufficientScope(scope)
-    return user
+    return { user, claims }
   }
+}
+
+/**
+ * The auth plugin. Every protected route declares what it needs: `{ auth: { scope } }` for any
+ * signed-in user whose token carries `scope`, `{ auth: { scope, role: 'admin' } }` for admins; the
+ * handler then gets `user`, loaded from the store so that disabling, demoting or deleting a user,
+ * and ending a session, take effect at once. A client-credentials token acts for no user, so every
+ * one of these routes refuses it (docs/api.md, Scopes).
+ *
+ * The check runs in `transform`, before validation, so an anonymous caller gets 401 rather than a
+ * 422 that would describe the route's body; `resolve` then hands the user over.
+ */
+export function authPlugin(tokens: AccessTokens, users: UserRepository) {
+  const authenticated = new WeakMap<Request, UserRecord>()
+  const authenticate = bearerAuthenticator(tokens, users)
 
   return new Elysia({ name: 'auth', seed: ++instances }).macro({
     auth: (required: Guard) => ({
@@ -68,7 +88,7 @@ export function authPlugin(tokens: AccessTokens, users: UserRepository) {
       async transform({ request, set }) {
         // The answer is about this user (or refuses them): no cache along the way may keep it.
         set.headers['cache-control'] = 'no-store'
-        const user = await authenticate(request.headers.get('authorization'), required.scope)
+        const { user } = await authenticate(request.headers.get('authorization'), required.scope)
         if (required.role === 'admin' && user.role !== 'admin') throw forbidden('this route is for admins')
         authenticated.set(request, user)
       },

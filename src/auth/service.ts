@@ -2,13 +2,16 @@ import { OAuthError } from '../core/errors'
 import { verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
 import type {
+  AuthorizationCodeRepository,
   ClientRecord,
   RefreshTokenRecord,
   RefreshTokenRepository,
   UserRecord,
   UserRepository,
 } from '../store/types'
-import { DOCS_CLIENT } from './client-directory'
+import { isDocsClient } from './client-directory'
+import type { IdTokens } from './id-tokens'
+import { hashAuthorizationCode, verifierMatches } from './pkce'
 import { grantScopes, narrowScopes } from './scopes'
 import type { LoginThrottle } from './throttle'
 import { needsClientAuthentication, requireOwnToken } from './token-request'
@@ -20,7 +23,28 @@ export interface TokenPair {
   token_type: 'bearer'
   expires_in: number
   refresh_token?: string
+  /** The authorization code grant with the `openid` scope (OpenID Connect Core section 3.1.3.3). */
+  id_token?: string
   scope: string
+}
+
+/** What the authorization code grant is given (RFC 6749 section 4.1.3, RFC 7636 section 4.5). */
+export interface CodeExchange {
+  code: string
+  redirectUri: string
+  codeVerifier: string
+}
+
+export interface AuthServiceDeps {
+  users: UserRepository
+  refreshTokens: RefreshTokenRepository
+  codes: AuthorizationCodeRepository
+  accessTokens: AccessTokens
+  idTokens: IdTokens
+  throttle: LoginThrottle
+  /** Seconds. */
+  refreshTtl: number
+  events?: SecurityEvents
 }
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
@@ -36,15 +60,25 @@ export class CredentialsRefused extends Error {
 
 /** The grants of the token endpoint, refresh-token rotation and logout. */
 export class AuthService {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly refreshTokens: RefreshTokenRepository,
-    private readonly accessTokens: AccessTokens,
-    private readonly throttle: LoginThrottle,
-    /** Seconds. */
-    private readonly refreshTtl: number,
-    private readonly events: SecurityEvents = SecurityEvents.none,
-  ) {}
+  private readonly users: UserRepository
+  private readonly refreshTokens: RefreshTokenRepository
+  private readonly codes: AuthorizationCodeRepository
+  private readonly accessTokens: AccessTokens
+  private readonly idTokens: IdTokens
+  private readonly throttle: LoginThrottle
+  private readonly refreshTtl: number
+  private readonly events: SecurityEvents
+
+  constructor(deps: AuthServiceDeps) {
+    this.users = deps.users
+    this.refreshTokens = deps.refreshTokens
+    this.codes = deps.codes
+    this.accessTokens = deps.accessTokens
+    this.idTokens = deps.idTokens
+    this.throttle = deps.throttle
+    this.refreshTtl = deps.refreshTtl
+    this.events = deps.events ?? SecurityEvents.none
+  }
 
   /**
    * The password grant (RFC 6749 section 4.3) for `client`, with the scopes `scope` asks for.
@@ -107,6 +141,74 @@ export class AuthService {
   }
 
   /**
+   * The authorization code grant (RFC 6749 section 4.1.3): the code is spent whatever follows; it
+   * must have been issued to `client`, for this redirect URI, and `codeVerifier` must match its
+   * PKCE challenge. A code presented a second time revokes what its first exchange issued
+   * (section 4.1.2): the session it opened, refresh chain and access tokens alike.
+   */
+  async exchangeCode(
+    { code, redirectUri, codeVerifier }: CodeExchange,
+    client: ClientRecord,
+    context: RequestContext = {},
+  ): Promise<TokenPair> {
+    const now = new Date()
+    const result = await this.codes.redeem(hashAuthorizationCode(code), now)
+    if (result.outcome === 'invalid') throw invalidGrant('the code is invalid or expired')
+    const grant = result.code
+    if (result.outcome === 'reused') {
+      await this.endChain(grant.userId, grant.chainId, now)
+      this.events.record({
+        event: 'code_reused',
+        reqId: context.reqId,
+        address: context.address,
+        accountId: grant.userId,
+        outcome: 'session_revoked',
+      })
+      throw invalidGrant('the code was already used; what it gave has been revoked')
+    }
+    if (grant.clientId !== client.clientId) throw invalidGrant('the code was issued to another client')
+    if (grant.redirectUri !== redirectUri)
+      throw invalidGrant('redirect_uri differs from the authorization request')
+    if (!verifierMatches(codeVerifier, grant.codeChallenge))
+      throw invalidGrant('code_verifier does not match the code_challenge')
+    const user = await this.users.findById(grant.userId)
+    if (!user || user.disabled || user.sessionVersion !== grant.userSessionVersion)
+      throw invalidGrant('the account is disabled, gone, or signed out everywhere since')
+    const scopes = grant.scopes
+    // Refresh tokens only for offline access, and only to a client that may refresh.
+    const offline = scopes.includes('offline_access') && client.grantTypes.includes('refresh_token')
+    const tokenGrant = { clientId: client.clientId, scopes }
+    const pair = offline
+      ? await this.issue(user, grant.chainId, tokenGrant)
+      : {
+          access_token: await this.accessTokens.sign(user, grant.chainId, tokenGrant),
+          token_type: 'bearer' as const,
+          expires_in: this.accessTokens.ttl,
+          scope: scopes.join(' '),
+        }
+    if (!scopes.includes('openid')) return pair
+    const idToken = await this.idTokens.sign({
+      user,
+      clientId: client.clientId,
+      scopes,
+      authTime: grant.authTime,
+      nonce: grant.nonce,
+      sid: grant.chainId,
+      accessToken: pair.access_token,
+    })
+    return { ...pair, id_token: idToken }
+  }
+
+  /**
+   * Ends session `chainId` of `userId`: its refresh tokens are revoked and its access tokens,
+   * which live at most one TTL from now, refused that long.
+   */
+  async endChain(userId: string, chainId: string, now = new Date()): Promise<void> {
+    await this.refreshTokens.revokeChain(chainId, now)
+    await this.users.endSession(userId, chainId, new Date(now.getTime() + this.accessTokens.ttl * 1000))
+  }
+
+  /**
    * Exchanges a refresh token for a new pair; the old one dies. A token presented again after it
    * was rotated means it leaked: the whole chain is revoked.
    */
@@ -122,7 +224,7 @@ export class AuthService {
     if (presented && presented.clientId !== client.clientId) {
       // A request naming no client cannot use a registered client's token: that client must
       // authenticate (RFC 6749 section 6).
-      if (client === DOCS_CLIENT) throw needsClientAuthentication()
+      if (isDocsClient(client)) throw needsClientAuthentication()
       throw invalidGrant('the refresh token was issued to another client')
     }
     const result = await this.refreshTokens.rotate(hashRefreshToken(refreshToken), now)
@@ -176,14 +278,7 @@ export class AuthService {
   /** Ends the session of the stored refresh token `token` for `client`, whose token it must be. */
   async endSession(token: RefreshTokenRecord, client: ClientRecord): Promise<void> {
     requireOwnToken(token.clientId, client)
-    const now = new Date()
-    await this.refreshTokens.revokeChain(token.chainId, now)
-    // Its access tokens live at most one TTL from now: remembered that long.
-    await this.users.endSession(
-      token.userId,
-      token.chainId,
-      new Date(now.getTime() + this.accessTokens.ttl * 1000),
-    )
+    await this.endChain(token.userId, token.chainId)
   }
 
   /** Ends every session of `userId`: all refresh tokens revoked, all access tokens refused. */

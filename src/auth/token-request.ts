@@ -14,7 +14,7 @@ import {
 } from '../http/body'
 import { markOAuthRequest } from '../http/oauth'
 import type { ClientRecord } from '../store/types'
-import { type ClientDirectory, DOCS_CLIENT } from './client-directory'
+import { type ClientDirectory, isDocsClient } from './client-directory'
 import { authenticateClient, BASIC_CHALLENGE } from './clients'
 
 export { JSON_TYPE }
@@ -138,7 +138,7 @@ export function requestingClient(
   // Swagger UI sends `Basic Og==`, an empty id and secret, when no client is set: that names none.
   const basic = /^Basic\b/i.test(authorization) && !EMPTY_BASIC.test(authorization)
   const sendsClient = basic || given('client_id') || given('client_secret')
-  return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(DOCS_CLIENT)
+  return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(clients.docs)
 }
 
 /** RFC 6749 section 5.2: the grant needs an authenticated client, and the request named none. */
@@ -153,14 +153,14 @@ export const needsClientAuthentication = () =>
  */
 export function requireOwnToken(tokenClientId: string, client: ClientRecord): void {
   if (tokenClientId === client.clientId) return
-  if (client === DOCS_CLIENT) throw needsClientAuthentication()
+  if (isDocsClient(client)) throw needsClientAuthentication()
   throw new OAuthError('unauthorized_client', 'the token was not issued to this client')
 }
 
 /** RFC 6749 section 5.2: a client may use only the grant types it is registered for. */
 export function allowGrant(client: ClientRecord, grantType: string): void {
   // A client's own token needs the client itself (RFC 6749 section 4.4.2).
-  if (grantType === 'client_credentials' && client === DOCS_CLIENT) throw needsClientAuthentication()
+  if (grantType === 'client_credentials' && isDocsClient(client)) throw needsClientAuthentication()
   if (!(client.grantTypes as string[]).includes(grantType))
     throw new OAuthError('unauthorized_client', `this client may not use grant_type=${grantType}`)
 }

@@ -6,6 +6,8 @@ export type SecurityEventName =
   | 'login_throttled'
   | 'registration_throttled'
   | 'refresh_reused'
+  | 'code_reused'
+  | 'consent_revoked'
   | 'password_change_failed'
   | 'password_change_throttled'
   | 'password_changed'
@@ -25,6 +27,7 @@ const WARNINGS: ReadonlySet<SecurityEventName> = new Set([
   'login_throttled',
   'registration_throttled',
   'refresh_reused',
+  'code_reused',
   'password_change_failed',
   'password_change_throttled',
 ])

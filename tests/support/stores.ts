@@ -55,6 +55,33 @@ export async function freshMongoStore(
   return { store: withCleanup(store, () => dropDatabase(dbName)), dbName }
 }
 
+/** Two stores on one database, as two instances of the service have. */
+export async function sharedStores(
+  kind: Engine,
+): Promise<{ stores: [Store, Store]; close(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'mercado-shared-'))
+    const path = join(dir, 'mercado.sqlite')
+    const stores: [Store, Store] = [createSqliteStore({ path }), createSqliteStore({ path })]
+    return {
+      stores,
+      close: async () => {
+        for (const store of stores) await store.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const { store: first, dbName } = await freshMongoStore()
+  const second = await createMongoStore({ uri: mongoUri(), dbName })
+  return {
+    stores: [first, second],
+    close: async () => {
+      await second.close()
+      await first.close()
+    },
+  }
+}
+
 /** Drops `dbName` on the test server. */
 export async function dropDatabase(dbName: string): Promise<void> {
   const client = new MongoClient(mongoUri())

@@ -12,8 +12,8 @@ import { requestIdOf } from '../../http/request-log'
 import { StoreUnavailableError } from '../../store/errors'
 import { type AuthService, CredentialsRefused } from '../service'
 import { Csrf } from './csrf'
-import { SIGNED_IN_PATH, safeNext } from './next'
-import { messagePage, pageResponse, signedInPage, signInForm } from './pages'
+import { redirectUriOf, SIGNED_IN_PATH, safeNext } from './next'
+import { formTarget, messagePage, pageResponse, signedInPage, signInForm } from './pages'
 import type { SignInSessions } from './sessions'
 
 export { hashSessionToken, SESSION_COOKIE, type SignedIn, SignInSessions } from './sessions'
@@ -28,7 +28,7 @@ export interface SignInRoutesOptions {
 }
 
 /** A sign-in form: a login and a password of at most 254 and 128 characters, a token and a path. */
-const FORM_LIMIT = 8 * 1024
+export const FORM_LIMIT = 8 * 1024
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 const BAD_CREDENTIALS = 'Incorrect username, email or password.'
 const MISSING = 'Enter your username or email, and your password.'
@@ -37,16 +37,22 @@ const RETRY_AFTER_UNAVAILABLE = 5
 
 const hidden = { detail: { hide: true } }
 
-/** The forms' parser: a form of at most `limit` bytes, else a problem (413, 415, 400). */
-const parseForm = (limit: number) =>
+/**
+ * The forms' parser: a form of at most `limit` bytes, else a problem (413, 415, 400), as fields;
+ * `asParams` keeps it as parameters, repeated ones included (the authorization endpoint refuses
+ * those, RFC 6749 section 3.1).
+ */
+export const parseForm = (limit: number, asParams = false) =>
   takes(['application/x-www-form-urlencoded'], async ({ request }: { request: Request }) => {
     refuseDeclaredOversize(request, limit)
     const type = request.headers.get('content-type') ?? ''
     if (!FORM_TYPE.test(type)) throw new HttpError(415, `content type "${type || 'none'}" is not a form`)
-    return parseFormText(await readText(request, limit))
+    const text = await readText(request, limit)
+    const fields = parseFormText(text)
+    return asParams ? new URLSearchParams(text) : fields
   })
 
-const field = (body: unknown, name: string): string => {
+export const field = (body: unknown, name: string): string => {
   const value = (body as Record<string, unknown> | null)?.[name]
   return typeof value === 'string' ? value : ''
 }
@@ -54,14 +60,15 @@ const field = (body: unknown, name: string): string => {
 const signInLink = (next: string | undefined) =>
   next ? `/signin?next=${encodeURIComponent(next)}` : '/signin'
 
-const seeOther = (location: string, cookie: string) =>
-  new Response(null, {
-    status: 303,
-    headers: { location, 'set-cookie': cookie, 'cache-control': 'no-store' },
-  })
+/** 303 to `location`, with `Set-Cookie` values when given; never cached. */
+export function seeOther(location: string, ...cookies: string[]): Response {
+  const headers = new Headers({ location, 'cache-control': 'no-store' })
+  for (const cookie of cookies) headers.append('set-cookie', cookie)
+  return new Response(null, { status: 303, headers })
+}
 
 /** The refusal of a form whose CSRF check failed: nothing was done. */
-const forbiddenPage = (next: string | undefined) =>
+export const forbiddenPage = (next: string | undefined) =>
   pageResponse(
     'Sign-in refused',
     messagePage(
@@ -100,7 +107,7 @@ function refusalPage(error: unknown, next: string | undefined): Response {
 }
 
 /** `page()`, or its refusal as a page (`refusalPage`). */
-async function orRefusalPage(page: () => Promise<Response>): Promise<Response> {
+export async function orRefusalPage(page: () => Promise<Response>): Promise<Response> {
   try {
     return await page()
   } catch (error) {
@@ -116,19 +123,28 @@ export function signInRoutes({ auth, sessions, trustProxy, bodyLimit }: SignInRo
   /** The form, with a CSRF token (and its cookie when the browser has none yet). */
   const formPage = (request: Request, form: Omit<Parameters<typeof signInForm>[0], 'csrf'>, status = 200) => {
     const { token, setCookie } = csrf.issue(request)
+    const target = formTarget(redirectUriOf(form.next) ?? '')
     return pageResponse(
       'Sign in',
       signInForm({ ...form, csrf: token }),
       status,
       setCookie ? [['set-cookie', setCookie]] : [],
+      target ? [target] : [],
     )
   }
 
   return new Elysia()
     .get(
       '/signin',
-      ({ request }) =>
-        formPage(request, { next: safeNext(new URL(request.url).searchParams.get('next')) ?? '' }),
+      ({ request }) => {
+        const query = new URL(request.url).searchParams
+        // `login_hint` (OpenID Connect): the authorization request's guess at who signs in.
+        const hint = query.get('login_hint') ?? ''
+        return formPage(request, {
+          next: safeNext(query.get('next')) ?? '',
+          login: textLength(hint) <= LOGIN_MAX ? hint : '',
+        })
+      },
       hidden,
     )
     .post(

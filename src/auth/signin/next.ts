@@ -3,7 +3,7 @@
 /** The page for a sign-in without a (valid) place to go. */
 export const SIGNED_IN_PATH = '/signin/done'
 
-const NEXT_MAX = 2048
+const NEXT_MAX = 4096
 /** Printable ASCII without space or backslash: what a `Location` of ours may hold. */
 const PLAIN = /^[\x21-\x5b\x5d-\x7e]+$/
 const BASE = 'http://mercado.invalid'
@@ -22,4 +22,17 @@ export function safeNext(next: unknown): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** The path of the authorization endpoint, which sends browsers here to sign in and comes back. */
+export const AUTHORIZE_PATH = '/authorize'
+
+/**
+ * The `redirect_uri` that `next` will end at, when `next` is an authorization request: the sign-in
+ * form's CSP must let its redirect chain go there (`formTarget`).
+ */
+export function redirectUriOf(next: string | undefined): string | undefined {
+  if (next === undefined) return undefined
+  const url = new URL(next, BASE)
+  return url.pathname === AUTHORIZE_PATH ? (url.searchParams.get('redirect_uri') ?? undefined) : undefined
 }

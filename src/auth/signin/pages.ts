@@ -8,24 +8,38 @@ export const STYLESHEET = '/static/signin.css'
  * Nothing but our stylesheet (and the favicon) may load; forms post only to us; no page may frame
  * these (clickjacking a password form). No script source at all: the pages have none.
  *
- * Note for the authorization endpoint: Chromium also applies `form-action` to the redirects that
- * follow a form post, so a POST /signin answered with 303 to /authorize, which then redirects to a
- * client's `redirect_uri` on another origin, is blocked unless that origin is allowed here too.
+ * Chromium also applies `form-action` to the redirects that follow a form post: a sign-in or a
+ * consent that ends at a client's `redirect_uri` on another origin is blocked unless the page
+ * allows that origin too (`formTargets`).
  */
-export const SIGNIN_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ')
+export const signInCsp = (formTargets: readonly string[] = []) =>
+  [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ')
+
+/**
+ * The CSP source that lets a form's redirect chain end at `uri`: its origin for http(s), its scheme
+ * for a native app's private-use scheme (RFC 8252 section 7.1); undefined for anything else.
+ */
+export function formTarget(uri: string): string | undefined {
+  try {
+    const url = new URL(uri)
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin
+    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   // Each page holds a CSRF token or who is signed in: no cache may keep it.
   'cache-control': 'no-store',
-  'content-security-policy': SIGNIN_CSP,
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
@@ -37,6 +51,7 @@ export function pageResponse(
   body: Html,
   status = 200,
   headers: Array<[string, string]> = [],
+  formTargets: readonly string[] = [],
 ): Response {
   const page = html`<!doctype html>
 <html lang="en">
@@ -55,6 +70,7 @@ ${body}
 </html>
 `
   const all = new Headers(HEADERS)
+  all.set('content-security-policy', signInCsp(formTargets))
   for (const [name, value] of headers) all.append(name, value)
   return new Response(page.text, { status, headers: all })
 }
@@ -95,9 +111,9 @@ export function signedInPage(username: string, csrf: string): Html {
 </form>`
 }
 
-/** A refusal in words, in an alert, with the way back to the form. */
-export function messagePage(heading: string, message: string, back: string): Html {
+/** A refusal in words, in an alert, with the way back to the form (or none). */
+export function messagePage(heading: string, message: string, back?: string): Html {
   return html`<h1>${heading}</h1>
 <p class="error" role="alert">${message}</p>
-<p><a href="${back}">Back to sign-in</a></p>`
+${back !== undefined && html`<p><a href="${back}">Back to sign-in</a></p>`}`
 }
