@@ -37,7 +37,7 @@ const PUBLIC = new Set([
   'get /.well-known/jwks.json',
 ])
 /** The sign-in pages: HTML for browsers, not API, so left out like the docs (docs/api.md, Sign-in page). */
-const PAGES = ['/signin', '/signin/done', '/signout']
+const PAGES = ['/signin', '/signin/done', '/signout', '/authorize', '/authorize/consent', '/logout']
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||
   PAGES.includes(path) ||

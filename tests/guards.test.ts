@@ -25,6 +25,12 @@ const PUBLIC = [
   'POST /signin',
   'GET /signin/done',
   'POST /signout',
+  // The sign-in flow's browser endpoints: the session cookie says who (tests/oidc.test.ts).
+  'GET /authorize',
+  'POST /authorize',
+  'POST /authorize/consent',
+  'GET /logout',
+  'POST /logout',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
@@ -57,6 +63,10 @@ forEachStore('guards', (ctx) => {
       [
         'GET /users/me',
         'PATCH /users/me',
+        'GET /users/me/consents',
+        'DELETE /users/me/consents/:clientId',
+        'GET /userinfo',
+        'POST /userinfo',
         'POST /auth/logout-all',
         ...ADMIN_ONLY,
         'GET /users/:id',

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
 import { resourceServer } from '../examples/resource-server'
-import { API_SCOPES } from '../src/core/domain'
+import { API_SCOPES, OIDC_SCOPES } from '../src/core/domain'
 import { forEachStore } from './support/fixture'
 
 /** Short enough for a test to wait out: a rotated key signs one second after it is published. */
@@ -52,15 +52,28 @@ forEachStore(
       expect(metadata.registration_endpoint).toBe(`${issuer()}/clients`)
       expect(metadata.introspection_endpoint).toBe(`${issuer()}/auth/introspect`)
       expect(metadata.revocation_endpoint).toBe(`${issuer()}/auth/revoke`)
-      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'refresh_token', 'password'])
-      expect(metadata.scopes_supported).toEqual([...API_SCOPES])
+      expect(metadata.grant_types_supported).toEqual([
+        'authorization_code',
+        'client_credentials',
+        'refresh_token',
+        'password',
+      ])
+      expect(metadata.scopes_supported).toEqual([...OIDC_SCOPES, ...API_SCOPES])
+      // RFC 8414's document is the OpenID one without what only OpenID Connect defines.
+      const openIdOnly = [
+        'userinfo_endpoint',
+        'end_session_endpoint',
+        'subject_types_supported',
+        'id_token_signing_alg_values_supported',
+        'claims_supported',
+        'prompt_values_supported',
+        'request_parameter_supported',
+        'request_uri_parameter_supported',
+        'claims_parameter_supported',
+      ]
       const rfc8414 = await ctx.client.get('/.well-known/oauth-authorization-server')
       expect(rfc8414.body).toEqual(
-        Object.fromEntries(
-          Object.entries(metadata).filter(
-            ([key]) => !['subject_types_supported', 'id_token_signing_alg_values_supported'].includes(key),
-          ),
-        ),
+        Object.fromEntries(Object.entries(metadata).filter(([key]) => !openIdOnly.includes(key))),
       )
     })
 

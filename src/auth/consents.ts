@@ -32,7 +32,7 @@ export function consentRoutes({ consents, refreshTokens, clients, guard, events 
   return new Elysia({ prefix: '/users/me/consents', tags: ['users'] })
     .use(guard)
     .get(
-      '/',
+      '',
       async ({ user }) => {
         const mine = await consents.listForUser(user.id)
         const names = await Promise.all(mine.map((c) => clients.findById(c.clientId)))

@@ -260,18 +260,31 @@ const ISSUER = 'https://mercado.example'
 /** What the discovery documents say, for a service whose `PUBLIC_URL` is `ISSUER`. */
 const DISCOVERY_EXAMPLE = {
   issuer: ISSUER,
+  authorization_endpoint: `${ISSUER}/authorize`,
   token_endpoint: `${ISSUER}/auth/token`,
   jwks_uri: `${ISSUER}/.well-known/jwks.json`,
   registration_endpoint: `${ISSUER}/clients`,
   introspection_endpoint: `${ISSUER}/auth/introspect`,
   revocation_endpoint: `${ISSUER}/auth/revoke`,
-  scopes_supported: ['products:read', 'products:write', 'users:read', 'users:write'],
-  response_types_supported: [],
-  grant_types_supported: ['client_credentials', 'refresh_token', 'password'],
+  scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'products:read', 'products:write'],
+  response_types_supported: ['code'],
+  response_modes_supported: ['query'],
+  grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
+  code_challenge_methods_supported: ['S256'],
+  authorization_response_iss_parameter_supported: true,
   token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
   introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
   revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
   service_documentation: `${ISSUER}/swagger`,
+}
+
+const USER_INFO_EXAMPLE = {
+  sub: user.id,
+  preferred_username: user.username,
+  name: user.fullName,
+  updated_at: 1764322800,
+  email: user.email,
+  email_verified: false,
 }
 
 /** Examples of bodies without a schema name, by operationId and status. */
@@ -297,9 +310,24 @@ export const OPERATION_EXAMPLES: Record<string, Record<number, unknown>> = {
   getOpenIdConfiguration: {
     200: {
       ...DISCOVERY_EXAMPLE,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
+      end_session_endpoint: `${ISSUER}/logout`,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
     },
+  },
+  getUserInfo: { 200: USER_INFO_EXAMPLE },
+  postUserInfo: { 200: USER_INFO_EXAMPLE },
+  listMyConsents: {
+    200: [
+      {
+        client_id: client.client_id,
+        client_name: client.client_name,
+        scope: 'openid profile email',
+        created_at: '2026-11-28T09:40:00.000Z',
+        updated_at: '2026-11-28T09:40:00.000Z',
+      },
+    ],
   },
   rotateSigningKey: {
     200: {
