@@ -116,6 +116,21 @@ try {
     if (!((await doc.json()) as { paths?: Record<string, unknown> }).paths?.['/products'])
       throw new Error('the document lacks /products')
   })
+  // The docs' files are embedded in the executable (`with { type: 'file' }`): none may be missing.
+  await check("the docs' assets and the OAuth2 redirect page, from the executable", async () => {
+    const page = await fetch(`${base}/swagger/oauth2-redirect.html`)
+    expectStatus(page, 200)
+    const script = /<script src="([^"]+)"/.exec(await page.text())?.[1]
+    if (!script?.startsWith('/swagger/assets/')) throw new Error(`the redirect page loads ${script}`)
+    const swagger = await (await fetch(`${base}/swagger`)).text()
+    const assets = [...swagger.matchAll(/(?:src|href)="(\/swagger\/assets\/[^"]+)"/g)].map((m) => m[1])
+    if (assets.length !== 2) throw new Error(`/swagger names ${assets.length} assets`)
+    for (const url of [script, ...assets]) {
+      const reply = await fetch(`${base}${url}`)
+      expectStatus(reply, 200)
+      if ((await reply.arrayBuffer()).byteLength < 1_000) throw new Error(`${url} is nearly empty`)
+    }
+  })
   await check('SIGTERM exits 0', async () => {
     server.kill('SIGTERM')
     const code = await server.exited

@@ -6,7 +6,7 @@ import { TypeCompiler } from 'elysia/type-system'
 import { version } from '../package.json'
 import { authModels } from '../src/auth/model'
 import { clientModels } from '../src/clients/model'
-import { API_SCOPES } from '../src/core/domain'
+import { API_SCOPES, DOCS_CLIENT_ID, OIDC_SCOPES } from '../src/core/domain'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
 import { buildOpenApiDocument, toDocumentPath } from '../src/http/openapi'
 import { productModels } from '../src/products/model'
@@ -104,7 +104,21 @@ describe('the OpenAPI document', () => {
     expect(document.info.title).toBe('Mercado API')
     expect(document.info.version).toBe(version)
     expect(document.info.description).toContain('ETag')
-    const { OAuth2Password, BearerJWT } = document.components.securitySchemes
+    const { OAuth2AuthorizationCode, OAuth2Password, BearerJWT } = document.components.securitySchemes
+    expect(Object.keys(document.components.securitySchemes)[0]).toBe('OAuth2AuthorizationCode')
+    expect(OAuth2AuthorizationCode).toMatchObject({
+      type: 'oauth2',
+      flows: {
+        authorizationCode: {
+          authorizationUrl: '/authorize',
+          tokenUrl: '/auth/token',
+          refreshUrl: '/auth/token',
+        },
+      },
+    })
+    const codeScopes = OAuth2AuthorizationCode.flows.authorizationCode.scopes
+    expect(Object.keys(codeScopes).sort()).toEqual([...OIDC_SCOPES, ...API_SCOPES].sort())
+    for (const [scope, text] of Object.entries(codeScopes)) expect(text, scope).not.toBe('')
     expect(OAuth2Password).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/login' } } })
     expect(BearerJWT).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   })
@@ -146,7 +160,7 @@ describe('the OpenAPI document', () => {
     }
   })
 
-  test('marks public routes with empty security and protected ones with both schemes and their scope', () => {
+  test('marks public routes with empty security and protected ones with every scheme and their scope', () => {
     const scopes = Object.keys(document.components.securitySchemes.OAuth2Password.flows.password.scopes)
     expect(scopes.sort()).toEqual([...API_SCOPES].sort())
     for (const { path, method, operation } of operations()) {
@@ -155,9 +169,14 @@ describe('the OpenAPI document', () => {
         expect(operation.security, route).toEqual([])
         continue
       }
-      const scope = operation.security?.[0]?.OAuth2Password?.[0]
+      const scope = operation.security?.[0]?.OAuth2AuthorizationCode?.[0]
       expect(API_SCOPES, route).toContain(scope)
-      expect(operation.security, route).toEqual([{ OAuth2Password: [scope] }, { BearerJWT: [scope] }])
+      // The sign-in flow first: Swagger UI and code generators take the first as the preferred one.
+      expect(operation.security, route).toEqual([
+        { OAuth2AuthorizationCode: [scope] },
+        { OAuth2Password: [scope] },
+        { BearerJWT: [scope] },
+      ])
       expect(operation.responses['401'], route).toBeDefined()
     }
   })
@@ -300,6 +319,47 @@ describe('the docs pages', () => {
     expect(reply.body).not.toMatch(/(src|href)="(https?:)?\/\//)
   })
 
+  test('Swagger UI signs in with the docs client, PKCE, and the redirect page on its own origin', async () => {
+    const reply = await ctx.client.get('/swagger')
+    const boot = /<script>([\s\S]*?)<\/script>/.exec(reply.body)?.[1] ?? ''
+    expect(boot).toContain(`oauth2RedirectUrl: window.location.origin + "${DOCS_PATHS.oauth2Redirect}"`)
+    const init = /window\.ui\.initOAuth\((\{.*\})\)/.exec(boot)?.[1] ?? '{}'
+    expect(JSON.parse(init)).toEqual({
+      clientId: DOCS_CLIENT_ID,
+      usePkceWithAuthorizationCodeGrant: true,
+      scopes: [...API_SCOPES],
+    })
+  })
+
+  test("the OAuth2 redirect page is swagger-ui-dist's, served here, with a CSP for its one script", async () => {
+    const reply = await ctx.client.get(DOCS_PATHS.oauth2Redirect)
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    // Its URL carries the authorization code: kept by no cache, sent on in no Referer.
+    expect(reply.headers.get('cache-control')).toBe('no-store')
+    expect(reply.headers.get('referrer-policy')).toBe('no-referrer')
+    const page = reply.body as string
+    expect(page).toContain(`<script src="${ASSETS.oauth2RedirectJs}"></script>`)
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//)
+    expect(page).not.toContain('src="oauth2-redirect.js"')
+    const policy = (reply.headers.get('content-security-policy') ?? '').split('; ')
+    const inline = [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '')
+    const hashes = inline.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`)
+    expect(policy).toEqual([
+      "default-src 'none'",
+      ["script-src 'self'", ...hashes].join(' '),
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ])
+    const script = await ctx.client.get(ASSETS.oauth2RedirectJs)
+    expect(script.status).toBe(200)
+    // It hands the code to the Swagger UI that opened the window, and closes the window.
+    expect(script.body).toContain('window.opener.swaggerUIRedirectOauth2')
+    expect(script.body).toContain('window.close()')
+    expect(script.body).not.toMatch(/https?:\/\//)
+  })
+
   test.each(['/swagger', '/redoc'])(
     '%s allows no inline script but its own, by hash (no unsafe-inline in script-src)',
     async (path) => {
@@ -336,7 +396,8 @@ describe('the docs pages', () => {
       )
       expect(plain.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
       const bytes = new Uint8Array(await plain.arrayBuffer())
-      expect(bytes.length).toBeGreaterThan(100_000)
+      // The bundles are large; the redirect page's script is about 1.5 kB.
+      expect(bytes.length).toBeGreaterThan(name === 'oauth2RedirectJs' ? 1_000 : 100_000)
       const gzipped = await ctx.app.handle(
         new Request(`http://localhost${url}`, { headers: { 'accept-encoding': 'gzip, br' } }),
       )

@@ -285,6 +285,22 @@ forEachStore(
         expect(reply.body.scope.split(' ')).toContain('users:read')
       })
 
+      test("Swagger UI's Basic credentials of the docs client with an empty secret name the docs client", async () => {
+        // What the password flow sends once the docs page sets `initOAuth({ clientId: 'mercado-docs' })`.
+        const reply = await ctx.client.post('/auth/login', {
+          headers: { authorization: `Basic ${btoa('mercado-docs:')}` },
+          form: { grant_type: 'password', username: ctx.alice.username, password: ctx.alice.password },
+        })
+        expect(reply.status).toBe(200)
+        expect(reply.body.scope.split(' ')).toContain('users:read')
+        const wrong = await ctx.client.post('/auth/login', {
+          headers: { authorization: `Basic ${btoa('mercado-docs:guess')}` },
+          form: { grant_type: 'password', username: ctx.alice.username, password: ctx.alice.password },
+        })
+        expect(wrong.status).toBe(401)
+        expect(wrong.body.error).toBe('invalid_client')
+      })
+
       test('a refresh keeps the scopes, may narrow them, never widen them', async () => {
         const few = await ctx.client.post('/auth/token', {
           form: {

@@ -198,3 +198,33 @@ describe('a missing or mistyped field is a 422 saying so, at its pointer', () =>
     ])
   })
 })
+
+describe("the OAuth2 flows the document states are the service's own endpoints", () => {
+  const flows = () =>
+    Object.entries(document.components.securitySchemes as Node)
+      .filter(([, scheme]) => scheme.type === 'oauth2')
+      .flatMap(([name, scheme]) =>
+        Object.entries(scheme.flows as Node).map(([flow, urls]) => ({ where: `${name} ${flow}`, urls })),
+      )
+
+  test('every token and refresh URL is a POST operation of the document, answering OAuth2 errors', async () => {
+    for (const { where, urls } of flows()) {
+      for (const url of [urls.tokenUrl, urls.refreshUrl].filter(Boolean)) {
+        expect(document.paths[url]?.post, `${where}: ${url}`).toBeDefined()
+        const reply = await client.post(url, { form: { grant_type: 'authorization_code_x' } })
+        expect(reply.status, `${where}: ${url}`).toBe(400)
+        expect(reply.body.error, `${where}: ${url}`).toBe('unsupported_grant_type')
+      }
+    }
+  })
+
+  test('the authorization code flow uses the authorization endpoint discovery names, once it names one', async () => {
+    const code = flows().find((f) => f.where === 'OAuth2AuthorizationCode authorizationCode')
+    expect(code?.urls.authorizationUrl).toBe('/authorize')
+    const discovery = (await client.get('/.well-known/openid-configuration')).body
+    if (discovery.authorization_endpoint !== undefined) {
+      expect(discovery.authorization_endpoint).toBe(`${discovery.issuer}${code?.urls.authorizationUrl}`)
+      expect(discovery.token_endpoint).toBe(`${discovery.issuer}${code?.urls.tokenUrl}`)
+    }
+  })
+})

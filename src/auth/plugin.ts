@@ -16,8 +16,12 @@ export interface Guard {
   role?: Role
 }
 
-/** The OpenAPI security requirement of a route needing `scope`: either scheme will do. */
+/**
+ * The OpenAPI security requirement of a route needing `scope`: any of the schemes will do. The
+ * sign-in flow (authorization code with PKCE) comes first, as the one to prefer.
+ */
 const security = (scope: ApiScope): Array<Record<string, string[]>> => [
+  { OAuth2AuthorizationCode: [scope] },
   { OAuth2Password: [scope] },
   { BearerJWT: [scope] },
 ]

@@ -3,6 +3,7 @@
  * `/auth/token`, `/auth/introspect`, `/auth/revoke`): the body parser, the OAuth2 way of answering,
  * and who the requesting client is.
  */
+import { DOCS_CLIENT_ID } from '../core/domain'
 import { HttpError, OAuthError } from '../core/errors'
 import {
   JSON_TYPE,
@@ -119,8 +120,12 @@ export const oauthRequest = (parse: ReturnType<typeof parseTokenRequest>) => ({
   transform: oauthAnswer,
 })
 
-/** HTTP Basic credentials of an empty id and an empty secret (`:`). */
-const EMPTY_BASIC = /^Basic[ \t]+Og==[ \t]*$/i
+/**
+ * The HTTP Basic credentials Swagger UI's password flow sends: an empty id and secret (`:`) when no
+ * client is set, the docs client's id and an empty secret (`mercado-docs:`) once the docs page
+ * names it (`initOAuth`, for the authorization code flow). Both mean the built-in docs client.
+ */
+const DOCS_BASIC = new Set(['Og==', btoa(`${DOCS_CLIENT_ID}:`)])
 
 /**
  * The client of a token request: authenticated (RFC 6749 section 2.3.1) as soon as it sends
@@ -135,8 +140,8 @@ export function requestingClient(
   // A parameter sent without a value counts as left out (RFC 6749 section 3.2).
   const given = (name: string) => body[name] !== undefined && body[name] !== ''
   const authorization = request.headers.get('authorization') ?? ''
-  // Swagger UI sends `Basic Og==`, an empty id and secret, when no client is set: that names none.
-  const basic = /^Basic\b/i.test(authorization) && !EMPTY_BASIC.test(authorization)
+  const credentials = /^Basic[ \t]+(\S+)[ \t]*$/i.exec(authorization)?.[1] ?? ''
+  const basic = /^Basic\b/i.test(authorization) && !DOCS_BASIC.has(credentials)
   const sendsClient = basic || given('client_id') || given('client_secret')
   return sendsClient ? authenticateClient(request.headers, body, clients) : Promise.resolve(clients.docs)
 }

@@ -1,20 +1,31 @@
 import { type AnyElysia, Elysia } from 'elysia'
 import redocBundle from 'redoc/bundles/redoc.standalone.js' with { type: 'file' }
 import { version as redocVersion } from 'redoc/package.json'
+import oauth2RedirectHtml from 'swagger-ui-dist/oauth2-redirect.html' with { type: 'file' }
+import oauth2RedirectJs from 'swagger-ui-dist/oauth2-redirect.js' with { type: 'file' }
 import { version as swaggerUiVersion } from 'swagger-ui-dist/package.json'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { version } from '../../package.json'
+import { API_SCOPES, DOCS_CLIENT_ID } from '../core/domain'
 import { buildOpenApiDocument } from './openapi'
 
 /** Where the docs live; the document leaves these routes out (they are not part of the API). */
-export const DOCS_PATHS = { swagger: '/swagger', document: '/swagger/json', redoc: '/redoc', legacy: '/docs' }
+export const DOCS_PATHS = {
+  swagger: '/swagger',
+  document: '/swagger/json',
+  redoc: '/redoc',
+  legacy: '/docs',
+  /** Where the sign-in window of Swagger UI's Authorize comes back with the code (its redirect URI). */
+  oauth2Redirect: '/swagger/oauth2-redirect.html',
+}
 
 /** The versioned URLs of the pages' scripts and styles, served by us so that no page needs a CDN. */
 export const ASSETS = {
   swaggerJs: `/swagger/assets/${swaggerUiVersion}/swagger-ui-bundle.js`,
   swaggerCss: `/swagger/assets/${swaggerUiVersion}/swagger-ui.css`,
   redocJs: `/redoc/assets/${redocVersion}/redoc.standalone.js`,
+  oauth2RedirectJs: `/swagger/assets/${swaggerUiVersion}/oauth2-redirect.js`,
 }
 
 const TITLE = 'Mercado API'
@@ -36,8 +47,30 @@ const SWAGGER_UI_OPTIONS = {
   validatorUrl: null,
 }
 
-/** The one inline script, Swagger UI's start; the CSP allows it by its hash, no other inline script. */
-const SWAGGER_BOOT = `window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)})`
+/**
+ * The Authorize dialog's OAuth2 settings (`initOAuth`, swagger-ui's docs/usage/oauth2.md): the
+ * built-in public docs client, PKCE for the authorization code flow. The API scopes come ticked:
+ * Swagger UI shares these settings between both OAuth2 schemes, and the password grant grants API
+ * scopes only (`openid` there is `invalid_scope`); Swagger UI uses only the access token, so the
+ * OpenID Connect scopes stay a choice in the dialog, and `offline_access` would only leave a
+ * refresh token in the browser's localStorage (`persistAuthorization`) that nothing uses.
+ */
+const SWAGGER_OAUTH = {
+  clientId: DOCS_CLIENT_ID,
+  usePkceWithAuthorizationCodeGrant: true,
+  scopes: [...API_SCOPES],
+}
+
+/**
+ * The one inline script, Swagger UI's start; the CSP allows it by its hash, no other inline script.
+ * The redirect URL is taken from the page's own origin in the browser, so the script (and its
+ * hash) is the same behind any host name; the window it opens must come back to this origin,
+ * where the redirect page reaches Swagger UI through `window.opener`.
+ */
+const SWAGGER_BOOT = [
+  `window.ui = SwaggerUIBundle(Object.assign(${JSON.stringify(SWAGGER_UI_OPTIONS)}, { oauth2RedirectUrl: window.location.origin + ${JSON.stringify(DOCS_PATHS.oauth2Redirect)} }))`,
+  `window.ui.initOAuth(${JSON.stringify(SWAGGER_OAUTH)})`,
+].join('\n')
 
 /** `'sha256-...'` of an inline script's exact text, as a CSP source (computed once, at start). */
 const scriptHash = (script: string) =>
@@ -65,6 +98,20 @@ const csp = (...scripts: string[]) =>
 
 const SWAGGER_CSP = csp(SWAGGER_BOOT)
 const REDOC_CSP = csp()
+
+/**
+ * The redirect page runs its one script of ours (and any inline script the package's page has, by
+ * hash) and nothing else: it loads no style, image or font, posts no form, calls nothing (the token
+ * request is made by Swagger UI, in the window that opened it) and may not be framed.
+ */
+const redirectCsp = (inlineScripts: string[]) =>
+  [
+    "default-src 'none'",
+    ["script-src 'self'", ...inlineScripts.map(scriptHash)].join(' '),
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
 
 const page = (title: string, head: string, body: string, policy: string) =>
   new Response(
@@ -139,15 +186,44 @@ function asset(file: string, contentType: string, patch?: (text: string) => stri
   }
 }
 
+/**
+ * swagger-ui-dist's `oauth2-redirect.html`, where the sign-in window comes back with `?code=...`:
+ * its script hands the code to Swagger UI (`window.opener`) and closes the window. The page loads
+ * `oauth2-redirect.js` by a relative URL, pointed here at the versioned asset. Read once; its CSP is
+ * computed from what it holds. `no-store` and no Referer: the URL carries the authorization code.
+ */
+function oauth2RedirectPage() {
+  let page: { body: string; policy: string } | undefined
+  return async () => {
+    if (!page) {
+      const body = (await Bun.file(oauth2RedirectHtml).text()).replace(
+        /src="oauth2-redirect\.js"/,
+        `src="${ASSETS.oauth2RedirectJs}"`,
+      )
+      const inline = [...body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '')
+      page = { body, policy: redirectCsp(inline) }
+    }
+    return new Response(page.body, {
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': page.policy,
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+      },
+    })
+  }
+}
+
 /** ReDoc's "API docs by Redocly" link shows a logo from Redocly's CDN; an empty image stays at home. */
 const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg'
 const EMPTY_SVG = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='0' height='0'/%3E"
 const withoutCdnLogo = (bundle: string) => bundle.replaceAll(REDOC_CDN_LOGO, EMPTY_SVG)
 
 /**
- * Swagger UI at `/swagger`, the OpenAPI document at `/swagger/json`, ReDoc at `/redoc`, `/docs`
- * redirecting to `/swagger`, and the pages' assets. The document describes `app()`, the finished
- * app, built on first request (all routes exist by then) and cached.
+ * Swagger UI at `/swagger` (and its OAuth2 redirect page), the OpenAPI document at `/swagger/json`,
+ * ReDoc at `/redoc`, `/docs` redirecting to `/swagger`, and the pages' assets. The document
+ * describes `app()`, the finished app, built on first request (all routes exist by then) and cached.
  */
 export function docs(app: () => AnyElysia) {
   let document: string | undefined
@@ -158,6 +234,8 @@ export function docs(app: () => AnyElysia) {
     .get(DOCS_PATHS.legacy, ({ redirect }) => redirect(DOCS_PATHS.swagger, 301), hidden)
     .get(ASSETS.swaggerJs, asset(swaggerBundle, 'text/javascript; charset=utf-8'), hidden)
     .get(ASSETS.swaggerCss, asset(swaggerCss, 'text/css; charset=utf-8'), hidden)
+    .get(DOCS_PATHS.oauth2Redirect, oauth2RedirectPage(), hidden)
+    .get(ASSETS.oauth2RedirectJs, asset(oauth2RedirectJs, 'text/javascript; charset=utf-8'), hidden)
     .get(ASSETS.redocJs, asset(redocBundle, 'text/javascript; charset=utf-8', withoutCdnLogo), hidden)
     .get(
       DOCS_PATHS.document,

@@ -1,5 +1,5 @@
 /** The prose, headers and examples of the OpenAPI document (see `openapi.ts` for how they are used). */
-import type { ApiScope } from '../core/domain'
+import type { ApiScope, OIDC_SCOPES } from '../core/domain'
 import { problemBody } from './problem'
 
 export const DESCRIPTION = `Accounts, login and a product catalog.
@@ -8,7 +8,8 @@ export const DESCRIPTION = `Accounts, login and a product catalog.
 \`POST /auth/login\` is the OAuth2 password grant (RFC 6749 section 4.3): send
 \`grant_type=password&username=...&password=...\` form-encoded, or JSON \`{ "username", "password" }\`.
 It answers an access token (a JWT, valid \`ACCESS_TOKEN_TTL\`, 15 minutes by default) and a refresh token.
-Send the access token as \`Authorization: Bearer <token>\`. In Swagger UI, press **Authorize** and fill in
+Send the access token as \`Authorization: Bearer <token>\`. In Swagger UI, press **Authorize** and use
+*OAuth2AuthorizationCode* (sign in on the sign-in page, the authorization code flow with PKCE), fill in
 the *OAuth2Password* form, or paste a token into *BearerJWT*. \`POST /auth/refresh\` rotates the refresh
 token; \`POST /auth/logout\` revokes it.
 
@@ -68,7 +69,29 @@ const API_SCOPE_TEXT: Record<ApiScope, string> = {
   'keys:write': 'Rotate the signing keys (admins)',
 }
 
+/** What each OpenID Connect scope adds (OpenID Connect Core 1.0 sections 3.1.2.1, 5.4 and 11). */
+const OIDC_SCOPE_TEXT: Record<(typeof OIDC_SCOPES)[number], string> = {
+  openid: 'Sign in with OpenID Connect: an ID token (who signed in, when) and `/userinfo`',
+  profile: 'Your username and full name, in the ID token and from `/userinfo`',
+  email: 'Your email address, in the ID token and from `/userinfo`',
+  offline_access: 'A refresh token, to get new access tokens while you are away',
+}
+
+/** The order is the order of Swagger UI's Authorize dialog: the recommended flow first. */
 export const SECURITY_SCHEMES = {
+  OAuth2AuthorizationCode: {
+    type: 'oauth2',
+    description:
+      'Sign in on the sign-in page (the authorization code flow with PKCE, as the built-in docs client `mercado-docs`): Swagger UI opens a window, you sign in there, and it comes back with the token. Tick the API scopes you want; `openid`, `profile` and `email` add an ID token, which Swagger UI does not use.',
+    flows: {
+      authorizationCode: {
+        authorizationUrl: '/authorize',
+        tokenUrl: '/auth/token',
+        refreshUrl: '/auth/token',
+        scopes: { ...OIDC_SCOPE_TEXT, ...API_SCOPE_TEXT },
+      },
+    },
+  },
   OAuth2Password: {
     type: 'oauth2',
     description:

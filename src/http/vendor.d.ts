@@ -12,3 +12,11 @@ declare module 'redoc/bundles/redoc.standalone.js' {
   const path: string
   export default path
 }
+declare module 'swagger-ui-dist/oauth2-redirect.html' {
+  const path: string
+  export default path
+}
+declare module 'swagger-ui-dist/oauth2-redirect.js' {
+  const path: string
+  export default path
+}
