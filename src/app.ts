@@ -161,7 +161,9 @@ export function createApp({
         sessions: services.signInSessions,
         consents: store.consents,
         codes: store.authorizationCodes,
+        idTokens: services.idTokens,
         issuer: config.publicUrl,
+        secret: config.keyEncryptionSecret,
         bodyLimit: config.bodyLimit,
       }),
     )

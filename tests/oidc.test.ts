@@ -400,6 +400,142 @@ forEachStore(
       expect(seen).toEqual({ signIn: true })
     })
 
+    test('prompt=login cannot be skipped: the way back from the sign-in page, taken without signing in, leads there again', async () => {
+      const config = await relyingParty()
+      const b = browser()
+      await authorize(b, (await authorizationRequest(config)).url, ctx.alice)
+      const { url } = await authorizationRequest(config, { prompt: 'login' })
+      const toSignIn = await b.get(pathOf(url))
+      const next = new URL(toSignIn.headers.get('location') ?? '', 'http://x').searchParams.get('next') ?? ''
+      expect(next).toContain('prompt=login')
+      expect(next).toContain('fresh_after=')
+      const stripped = new URL(next, 'http://x')
+      stripped.searchParams.delete('fresh_after')
+      const older = new URL(next, 'http://x')
+      const [, mac] = (older.searchParams.get('fresh_after') ?? '').split('.')
+      older.searchParams.set('fresh_after', `0.${mac}`)
+      for (const attempt of [next, pathOf(stripped), pathOf(older)]) {
+        const reply = await b.get(attempt)
+        expect(reply.status).toBe(303)
+        expect(reply.headers.get('location')).toStartWith('/signin?')
+      }
+    })
+
+    test('max_age: a sign-in older than max_age seconds is done again, and auth_time says when', async () => {
+      const config = await relyingParty()
+      const b = browser()
+      await authorize(b, (await authorizationRequest(config)).url, ctx.alice)
+      await Bun.sleep(1100)
+      const request = await authorizationRequest(config, { max_age: '1' })
+      const seen: { signIn?: boolean; consent?: boolean } = {}
+      const callback = await authorize(b, request.url, ctx.alice, seen)
+      expect(seen).toEqual({ signIn: true })
+      const tokens = await oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+        maxAge: 1,
+      })
+      expect(Math.abs((tokens.claims()?.auth_time ?? 0) - Date.now() / 1000)).toBeLessThan(3)
+    })
+
+    test('id_token_hint naming someone else than who is signed in: login_required with prompt=none', async () => {
+      const config = await relyingParty()
+      const b = browser()
+      const first = await authorizationRequest(config)
+      const tokens = await oidc.authorizationCodeGrant(config, await authorize(b, first.url, ctx.alice), {
+        pkceCodeVerifier: first.verifier,
+        expectedState: first.state,
+        expectedNonce: first.nonce,
+      })
+      const other = browser()
+      await authorize(other, (await authorizationRequest(config)).url, ctx.bob)
+      const hinted = await authorizationRequest(config, {
+        prompt: 'none',
+        id_token_hint: tokens.id_token as string,
+      })
+      const reply = await other.get(pathOf(hinted.url))
+      expect(new URL(reply.headers.get('location') ?? '').searchParams.get('error')).toBe('login_required')
+      // The right user gets a code without a prompt.
+      const own = await b.get(pathOf(hinted.url))
+      expect(new URL(own.headers.get('location') ?? '').searchParams.get('code')).toBeString()
+    })
+
+    test('RP-initiated logout with a hint for another user asks the one signed in instead of signing them out', async () => {
+      const config = await relyingParty()
+      const first = await authorizationRequest(config)
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        await authorize(browser(), first.url, ctx.alice),
+        { pkceCodeVerifier: first.verifier, expectedState: first.state, expectedNonce: first.nonce },
+      )
+      const victim = browser()
+      await authorize(victim, (await authorizationRequest(config)).url, ctx.bob)
+      const reply = await victim.get(
+        pathOf(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string })),
+      )
+      expect(reply.status).toBe(200)
+      expect(reply.text).toContain('Sign out of Mercado?')
+      const still = await victim.get(pathOf((await authorizationRequest(config)).url))
+      expect(new URL(still.headers.get('location') ?? '').searchParams.get('code')).toBeString()
+    })
+
+    test('offline_access is left out for a client that may not refresh', async () => {
+      const config = await relyingParty({ grant_types: ['authorization_code'] })
+      const request = await authorizationRequest(config)
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        await authorize(browser(), request.url, ctx.alice),
+        {
+          pkceCodeVerifier: request.verifier,
+          expectedState: request.state,
+          expectedNonce: request.nonce,
+        },
+      )
+      expect(tokens.refresh_token).toBeUndefined()
+      expect(tokens.scope?.split(' ')).not.toContain('offline_access')
+    })
+
+    test("a redirect URI's own query is kept as registered, the response's parameters after it", async () => {
+      const callback = `${CALLBACK}?tenant=a%20b&x`
+      const config = await relyingParty({ redirect_uris: [callback] })
+      const request = await authorizationRequest(config, { redirect_uri: callback })
+      const reply = await authorize(browser(), request.url, ctx.alice)
+      expect(reply.href).toStartWith(`${callback}&code=`)
+      expect(reply.searchParams.get('state')).toBe(request.state)
+    })
+
+    test('a state over 1024 characters is refused, and still echoed', async () => {
+      const config = await relyingParty()
+      const { url } = await authorizationRequest(config, { state: 's'.repeat(1025) })
+      const reply = await browser().get(pathOf(url))
+      const location = new URL(reply.headers.get('location') ?? '')
+      expect(location.searchParams.get('error')).toBe('invalid_request')
+      expect(location.searchParams.get('state')).toBe('s'.repeat(1025))
+    })
+
+    test('a token request repeating code, redirect_uri or code_verifier is invalid_request', async () => {
+      for (const name of ['code', 'redirect_uri', 'code_verifier']) {
+        const form = new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: DOCS_CLIENT_ID,
+          code: 'c',
+          redirect_uri: 'https://x.example/',
+          code_verifier: 'v'.repeat(43),
+        })
+        form.append(name, 'again')
+        const reply = await ctx.app.handle(
+          new Request('http://localhost/auth/token', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: form,
+          }),
+        )
+        expect(reply.status).toBe(400)
+        expect(((await reply.json()) as { error: string }).error).toBe('invalid_request')
+      }
+    })
+
     test('denying consent sends access_denied; revoking it asks again and ends the refresh tokens', async () => {
       const config = await relyingParty()
       const clientId = config.clientMetadata().client_id
@@ -481,7 +617,7 @@ forEachStore(
       expect(bad.headers.get('location')).toBeNull()
     })
   },
-  { accounts: { alice: 'user', root: 'admin' } },
+  { accounts: { alice: 'user', bob: 'user', root: 'admin' } },
 )
 
 for (const kind of ENGINES) {

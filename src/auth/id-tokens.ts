@@ -55,7 +55,8 @@ export function userClaims(user: UserRecord, scopes: readonly string[]): Record<
   const claims: Record<string, unknown> = { sub: user.id }
   if (scopes.includes('profile')) {
     claims.preferred_username = user.username
-    claims.name = user.fullName
+    // An empty value is left out rather than sent (Core section 5.3.2).
+    if (user.fullName !== '') claims.name = user.fullName
     claims.updated_at = seconds(user.updatedAt)
   }
   if (scopes.includes('email')) {

@@ -76,19 +76,32 @@ export function logoutRoutes({ auth, sessions, clients, idTokens, bodyLimit }: L
     return { hint, redirect: url.href }
   }
 
-  /** Ends the browser's session (when it is the hint's user's, or there is no hint) and the hinted one. */
-  const signOut = async (browser: Request, hint: IdTokenHint | undefined, redirect: string | undefined) => {
+  /**
+   * Ends the browser's session and the hinted one. A hint naming another user than the one
+   * signed in here is not enough to sign that one out: they are asked (RP-Initiated Logout
+   * section 2), unless they just confirmed.
+   */
+  const signOut = async (
+    browser: Request,
+    params: Record<string, string>,
+    hint: IdTokenHint | undefined,
+    redirect: string | undefined,
+    confirmed: boolean,
+  ) => {
     const signedIn = await sessions.signInSessionOf(browser)
-    const cookie = !hint || signedIn?.user.id === hint.sub ? await sessions.end(browser) : undefined
+    if (!confirmed && hint && signedIn && signedIn.user.id !== hint.sub)
+      return confirmPage(browser, params, redirect)
+    const cookie = await sessions.end(browser)
     if (hint?.sid) await auth.endChain(hint.sub, hint.sid)
-    if (redirect) return cookie ? seeOther(redirect, cookie) : seeOther(redirect)
-    return signedOutPage(cookie ?? (await sessions.end(browser)))
+    return redirect ? seeOther(redirect, cookie) : signedOutPage(cookie)
   }
 
   /** Without a hint: ask, with a form that comes back here with the CSRF token. */
   const confirmPage = (browser: Request, params: Record<string, string>, redirect: string | undefined) => {
     const { token, setCookie } = csrf.issue(browser)
-    const keep = ['post_logout_redirect_uri', 'client_id', 'state'].filter((name) => params[name])
+    const keep = ['id_token_hint', 'post_logout_redirect_uri', 'client_id', 'state'].filter(
+      (name) => params[name],
+    )
     const target = redirect ? formTarget(redirect) : undefined
     return pageResponse(
       'Sign out?',
@@ -106,7 +119,7 @@ ${keep.map((name) => html`<input type="hidden" name="${name}" value="${params[na
   const endSession = async (params: Record<string, string>, browser: Request, confirmed: boolean) => {
     try {
       const { hint, redirect } = await read(params)
-      if (hint || confirmed) return await signOut(browser, hint, redirect)
+      if (hint || confirmed) return await signOut(browser, params, hint, redirect, confirmed)
       return confirmPage(browser, params, redirect)
     } catch (error) {
       if (error instanceof LogoutRefused) return refusedPage(error.message)

@@ -186,6 +186,13 @@ export class AuthService {
           expires_in: this.accessTokens.ttl,
           scope: scopes.join(' '),
         }
+    // A second use that came while this one was issuing ended the session before its refresh
+    // token was stored: look again, and finish the job (as `refresh` does).
+    const now2 = await this.users.findById(user.id)
+    if (!now2 || Object.hasOwn(now2.endedSessions, grant.chainId)) {
+      await this.refreshTokens.revokeChain(grant.chainId, new Date())
+      throw invalidGrant('the code was used twice; what it gave has been revoked')
+    }
     if (!scopes.includes('openid')) return pair
     const idToken = await this.idTokens.sign({
       user,

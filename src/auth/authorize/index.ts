@@ -7,6 +7,7 @@
 import { Elysia } from 'elysia'
 import type { AuthorizationCodeRepository, ConsentRepository } from '../../store/types'
 import type { ClientDirectory } from '../client-directory'
+import { type IdTokens, InvalidIdTokenHintError } from '../id-tokens'
 import { hashAuthorizationCode, newAuthorizationCode } from '../pkce'
 import {
   FORM_LIMIT,
@@ -19,8 +20,9 @@ import {
   seeOther,
 } from '../signin'
 import { Csrf } from '../signin/csrf'
-import { AUTHORIZE_PATH } from '../signin/next'
+import { AUTHORIZE_PATH, NEXT_MAX } from '../signin/next'
 import { formTarget } from '../signin/pages'
+import { Freshness } from './freshness'
 import { consentPage, untrustedRequestPage } from './pages'
 import {
   type AuthorizationRequest,
@@ -36,50 +38,51 @@ export interface AuthorizeRoutesOptions {
   sessions: SignInSessions
   consents: ConsentRepository
   codes: AuthorizationCodeRepository
+  idTokens: IdTokens
   /** `PUBLIC_URL`: the `iss` of every authorization response (RFC 9207). */
   issuer: string
+  /** `KEY_ENCRYPTION_SECRET`: keys the "sign in again first" markers (`Freshness`). */
+  secret: string
   bodyLimit: number
 }
 
 /** How long a code may wait for its exchange (RFC 6749 section 4.1.2 recommends at most 10 minutes). */
 export const CODE_TTL_SECONDS = 60
 
-/**
- * `max_age` below this counts as this: the time it takes to come back from the sign-in page that
- * a stale session was sent to. The same as openid-client's default clock tolerance, which the
- * client checks `auth_time` with.
- */
-const FRESH_SIGN_IN_SECONDS = 30
-
 const hidden = { detail: { hide: true } }
+
+type Target = { redirectUri: string; state?: string }
 
 export function authorizeRoutes({
   clients,
   sessions,
   consents,
   codes,
+  idTokens,
   issuer,
+  secret,
   bodyLimit,
 }: AuthorizeRoutesOptions) {
   const csrf = new Csrf(sessions.options.cookieSecure)
+  const freshness = new Freshness(secret)
   const parse = parseForm(Math.min(FORM_LIMIT, bodyLimit))
   const parseParams = parseForm(Math.min(FORM_LIMIT, bodyLimit), true)
 
-  /** The authorization response at the client: `params` plus `iss`. */
-  const answer = (
-    target: { redirectUri: string; state?: string },
-    params: Record<string, string | undefined>,
-  ) => seeOther(redirectTo(target.redirectUri, issuer, { ...params, state: target.state }))
-  const refuse = (target: { redirectUri: string; state?: string }, error: AuthorizeError) =>
+  /** The authorization response at the client: `params` plus `state` and `iss`. */
+  const answer = (target: Target, params: Record<string, string | undefined>) =>
+    seeOther(redirectTo(target.redirectUri, issuer, { ...params, state: target.state }))
+  const refuse = (target: Target, error: AuthorizeError) =>
     answer(target, { error: error.error, error_description: error.description })
 
-  /** Sends the browser to the sign-in page, which brings it back to this request (minus `prompt=login`). */
-  const signIn = (params: Params, request: AuthorizationRequest) => {
-    const back = new URLSearchParams(params)
-    const prompt = [...request.prompt].filter((p) => p !== 'login')
-    if (prompt.length > 0) back.set('prompt', prompt.join(' '))
-    else back.delete('prompt')
-    const query = new URLSearchParams({ next: `${AUTHORIZE_PATH}?${back}` })
+  /**
+   * Sends the browser to the sign-in page, which brings it back to this request; `fresh` marks the
+   * request so that only a sign-in after now satisfies it (`Freshness`).
+   */
+  const signIn = (params: Params, request: AuthorizationRequest, fresh: boolean) => {
+    const next = `${AUTHORIZE_PATH}?${fresh ? freshness.demand(params) : params}`
+    if (next.length > NEXT_MAX)
+      return refuse(request, new AuthorizeError('invalid_request', 'the request is too long to sign in with'))
+    const query = new URLSearchParams({ next })
     if (request.loginHint !== undefined) query.set('login_hint', request.loginHint)
     return seeOther(`/signin?${query}`)
   }
@@ -87,7 +90,6 @@ export function authorizeRoutes({
   /** A new code for `request`, signed in as `signedIn`: the response that hands it over. */
   const issueCode = async (request: AuthorizationRequest, { session, user }: SignedIn) => {
     const code = newAuthorizationCode()
-    const now = Date.now()
     await codes.insert({
       codeHash: hashAuthorizationCode(code),
       clientId: request.client.clientId,
@@ -100,42 +102,79 @@ export function authorizeRoutes({
       authTime: session.authTime,
       userSessionVersion: user.sessionVersion,
       chainId: crypto.randomUUID(),
-      expiresAt: new Date(now + CODE_TTL_SECONDS * 1000),
+      expiresAt: new Date(Date.now() + CODE_TTL_SECONDS * 1000),
     })
     return answer(request, { code })
   }
 
-  /** Whether the session is too old for the request: `prompt=login` is handled by `signIn`. */
-  const stale = (request: AuthorizationRequest, { session }: SignedIn) =>
-    request.maxAge !== undefined &&
-    Date.now() - session.authTime.getTime() > Math.max(request.maxAge, FRESH_SIGN_IN_SECONDS) * 1000
+  /**
+   * Whether the request wants a sign-in newer than the session's (`prompt=login`, or a session
+   * older than `max_age`) that has not happened yet: a valid marker older than the sign-in.
+   */
+  const wantsFreshSignIn = (params: Params, request: AuthorizationRequest, { session }: SignedIn) => {
+    const signedInAt = session.authTime.getTime()
+    const demanded =
+      request.prompt.has('login') ||
+      (request.maxAge !== undefined && Date.now() - signedInAt > request.maxAge * 1000)
+    if (!demanded) return false
+    const after = freshness.demanded(params)
+    return after === undefined || signedInAt < after
+  }
 
   /** What `user` already allowed the client covers `request`: no need to ask. */
   const consented = async (request: AuthorizationRequest, { user }: SignedIn) => {
-    if (request.client.firstParty) return true
     if (request.prompt.has('consent')) return false
+    if (request.client.firstParty) return true
     const consent = await consents.find(user.id, request.client.clientId)
     return consent !== null && request.scopes.every((scope) => consent.scopes.includes(scope))
   }
 
-  const authorize = async (params: Params, browser: Request): Promise<Response> => {
-    let read: Awaited<ReturnType<typeof readAuthorizationRequest>>
+  /** The request, or the response that ends it here: an error page or an error at the client. */
+  const read = async (params: Params): Promise<AuthorizationRequest | Response> => {
     try {
-      read = await readAuthorizationRequest(params, clients)
+      const { request, error, target } = await readAuthorizationRequest(params, clients)
+      return request ?? refuse(target, error as AuthorizeError)
     } catch (error) {
       if (error instanceof UntrustedAuthorizeRequest) return untrustedRequestPage(error.message)
       throw error
     }
-    const { request, error, target } = read
-    if (!request) return refuse(target, error as AuthorizeError)
+  }
+
+  /** The user `id_token_hint` names (OpenID Connect Core section 3.1.2.1), or a refusal. */
+  const hintedUser = async (request: AuthorizationRequest): Promise<string | undefined | AuthorizeError> => {
+    if (request.idTokenHint === undefined) return undefined
+    try {
+      return (await idTokens.verifyHint(request.idTokenHint)).sub
+    } catch (error) {
+      if (error instanceof InvalidIdTokenHintError)
+        return new AuthorizeError('invalid_request', 'id_token_hint is not an ID token of this issuer')
+      throw error
+    }
+  }
+
+  const authorize = async (params: Params, browser: Request): Promise<Response> => {
+    const request = await read(params)
+    if (request instanceof Response) return request
+    const hinted = await hintedUser(request)
+    if (hinted instanceof AuthorizeError) return refuse(request, hinted)
     const none = request.prompt.has('none')
     const signedIn = await sessions.signInSessionOf(browser)
-    if (!signedIn || request.prompt.has('login') || stale(request, signedIn)) {
-      if (none) return refuse(target, new AuthorizeError('login_required', 'the user must sign in'))
-      return signIn(params, request)
+    const fresh = signedIn !== null && wantsFreshSignIn(params, request, signedIn)
+    // Someone else than the client expects is signed in: they must sign in as the one it names.
+    const otherUser = signedIn !== null && hinted !== undefined && signedIn.user.id !== hinted
+    if (!signedIn || fresh || otherUser) {
+      if (none) return refuse(request, new AuthorizeError('login_required', 'the user must sign in'))
+      // Signed in again just now, and still not the hinted user: asking again would loop.
+      if (otherUser && freshness.demanded(params) !== undefined && !fresh)
+        return refuse(
+          request,
+          new AuthorizeError('login_required', 'signed in as another user than id_token_hint'),
+        )
+      return signIn(params, request, fresh || otherUser)
     }
     if (await consented(request, signedIn)) return issueCode(request, signedIn)
-    if (none) return refuse(target, new AuthorizeError('consent_required', 'the user must allow this client'))
+    if (none)
+      return refuse(request, new AuthorizeError('consent_required', 'the user must allow this client'))
     const { token, setCookie } = csrf.issue(browser)
     const redirectTarget = formTarget(request.redirectUri)
     return consentPage(
@@ -155,20 +194,13 @@ export function authorizeRoutes({
   const decide = async (body: unknown, browser: Request): Promise<Response> => {
     if (!csrf.accepts(browser, field(body, 'csrf'))) return forbiddenPage(undefined)
     const params = new URLSearchParams(field(body, 'request'))
-    let read: Awaited<ReturnType<typeof readAuthorizationRequest>>
-    try {
-      read = await readAuthorizationRequest(params, clients)
-    } catch (error) {
-      if (error instanceof UntrustedAuthorizeRequest) return untrustedRequestPage(error.message)
-      throw error
-    }
-    const { request, error, target } = read
-    if (!request) return refuse(target, error as AuthorizeError)
+    const request = await read(params)
+    if (request instanceof Response) return request
     const signedIn = await sessions.signInSessionOf(browser)
     // Signed out (or out of time) while the page was open: sign in again, then be asked again.
-    if (!signedIn) return signIn(params, request)
+    if (!signedIn) return signIn(params, request, false)
     if (field(body, 'decision') !== 'allow')
-      return refuse(target, new AuthorizeError('access_denied', 'the user did not allow this client'))
+      return refuse(request, new AuthorizeError('access_denied', 'the user did not allow this client'))
     await consents.grant(signedIn.user.id, request.client.clientId, request.scopes, new Date())
     return issueCode(request, signedIn)
   }

@@ -49,6 +49,8 @@ export interface AuthorizationRequest {
   scopes: string[]
   codeChallenge: string
   nonce: string | null
+  /** An ID token naming whom the client expects to be signed in; checked by the route. */
+  idTokenHint: string | undefined
   prompt: Set<Prompt>
   /** Seconds; undefined when not asked. */
   maxAge: number | undefined
@@ -58,7 +60,7 @@ export interface AuthorizationRequest {
 /** RFC 7636 section 4.2: the S256 challenge is the base64url SHA-256 of the verifier, 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 /** Long enough for any client's opaque value, short enough to keep the redirect and the code small. */
-const STATE_MAX = 512
+const STATE_MAX = 1024
 const NONCE_MAX = 256
 const HINT_MAX = 254
 const PROMPTS = new Set<string>(['none', 'login', 'consent'])
@@ -110,7 +112,11 @@ export async function readAuthorizationRequest(
   try {
     state = single(params, 'state', invalid)
     if (state !== undefined && state.length > STATE_MAX)
-      throw invalid(`state is longer than ${STATE_MAX} characters`)
+      // Still echoed, so that the client can match the error to its request (section 4.1.2.1).
+      return {
+        error: invalid(`state is longer than ${STATE_MAX} characters`),
+        target: { redirectUri, state },
+      }
   } catch (error) {
     return { error: error as AuthorizeError, target: { redirectUri } }
   }
@@ -156,11 +162,15 @@ function check(
 
   const scope = get('scope')
   if (scope === undefined) throw new AuthorizeError('invalid_scope', 'scope is required')
-  const scopes = [...new Set(scope.split(' ').filter(Boolean))]
-  const refused = scopes.filter((s) => !client.scopes.includes(s))
-  if (scopes.length === 0) throw new AuthorizeError('invalid_scope', 'scope is required')
+  const asked = [...new Set(scope.split(' ').filter(Boolean))]
+  const refused = asked.filter((s) => !client.scopes.includes(s))
+  if (asked.length === 0) throw new AuthorizeError('invalid_scope', 'scope is required')
   if (refused.length > 0)
     throw new AuthorizeError('invalid_scope', `not allowed for this client: ${refused.join(' ')}`)
+  // OpenID Connect Core section 11: offline access is ignored for a client that cannot refresh.
+  const scopes = client.grantTypes.includes('refresh_token')
+    ? asked
+    : asked.filter((s) => s !== 'offline_access')
 
   const nonce = get('nonce')
   if (nonce !== undefined && nonce.length > NONCE_MAX)
@@ -186,6 +196,7 @@ function check(
     scopes,
     codeChallenge,
     nonce: nonce ?? null,
+    idTokenHint: get('id_token_hint'),
     prompt,
     maxAge: maxAgeText === undefined ? undefined : Number(maxAgeText),
     loginHint: loginHint === undefined ? undefined : loginHint.slice(0, HINT_MAX),
@@ -201,9 +212,10 @@ export function redirectTo(
   issuer: string,
   params: Record<string, string | undefined>,
 ): string {
-  const url = new URL(redirectUri)
-  for (const [name, value] of Object.entries(params))
-    if (value !== undefined) url.searchParams.append(name, value)
-  url.searchParams.append('iss', issuer)
-  return url.href
+  const added = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) added.append(name, value)
+  added.append('iss', issuer)
+  // Appended as text: re-serializing the registered URI's own query could change it.
+  const separator = !redirectUri.includes('?') ? '?' : /[?&]$/.test(redirectUri) ? '' : '&'
+  return `${redirectUri}${separator}${added}`
 }

@@ -3,7 +3,7 @@
 /** The page for a sign-in without a (valid) place to go. */
 export const SIGNED_IN_PATH = '/signin/done'
 
-const NEXT_MAX = 4096
+export const NEXT_MAX = 4096
 /** Printable ASCII without space or backslash: what a `Location` of ours may hold. */
 const PLAIN = /^[\x21-\x5b\x5d-\x7e]+$/
 const BASE = 'http://mercado.invalid'

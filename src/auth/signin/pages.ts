@@ -23,14 +23,13 @@ export const signInCsp = (formTargets: readonly string[] = []) =>
   ].join('; ')
 
 /**
- * The CSP source that lets a form's redirect chain end at `uri`: its origin for http(s), its scheme
- * for a native app's private-use scheme (RFC 8252 section 7.1); undefined for anything else.
+ * The CSP source that lets a form's redirect chain end at `uri`: its origin, for the http(s) URIs
+ * that clients may register; undefined for anything else.
  */
 export function formTarget(uri: string): string | undefined {
   try {
     const url = new URL(uri)
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin
-    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined
   } catch {
     return undefined
   }
