@@ -1,8 +1,9 @@
 /**
  * The docs pages in a real browser (`bun run test:e2e`): starts the service on a free port with a
  * fresh embedded store and an admin, then drives Debian's Chromium through Swagger UI (Authorize
- * with the OAuth2 password flow, then GET /users/me), ReDoc and the sign-in page (keyboard only,
- * tests/e2e/signin.ts), and checks that no request left the service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
+ * with the OAuth2 password flow, then GET /users/me; Authorize with the authorization code flow,
+ * signing in on the sign-in page in the window it opens, tests/e2e/swagger.ts), ReDoc and the
+ * sign-in page (keyboard only, tests/e2e/signin.ts), and checks that no request left the service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
  *
  * Needs `/usr/bin/chromium` (`apt-get install chromium`); CHROMIUM_PATH overrides it.
  */
@@ -10,8 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { signInWithKeyboard } from '../tests/e2e/signin'
+import { swaggerAuthorizeWithCode, tryGetMe } from '../tests/e2e/swagger'
 
 const ROOT = join(import.meta.dir, '..')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -38,6 +40,8 @@ async function startService(port: number, dataDir: string) {
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
+    // The origin the browser uses: the docs client's redirect URI and the issuer are built from it.
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     ADMIN_USERNAME: ADMIN.username,
@@ -92,24 +96,7 @@ async function swaggerAuthorizeAndCall(page: Page, base: string, shots: string):
   await dialog.locator('button.btn-done').first().click()
   await dialog.waitFor({ state: 'detached' })
 
-  const operation = page.locator('#operations-users-getMe')
-  await operation.locator('.opblock-summary').first().click()
-  await operation.locator('button.try-out__btn').click()
-  const [me] = await Promise.all([
-    page.waitForResponse((r) => r.url() === `${base}/users/me` && r.request().method() === 'GET'),
-    operation.locator('button.execute').click(),
-  ])
-  const authorization = (await me.request().allHeaders()).authorization ?? ''
-  if (!authorization.startsWith('Bearer '))
-    throw new Error(`GET /users/me was sent without a bearer token (${authorization || 'none'})`)
-  const shown = operation.locator('.live-responses-table .response', { hasText: ADMIN.username })
-  await shown.first().waitFor()
-  const statusCell = operation.locator('.live-responses-table .response .response-col_status').first()
-  const status = ((await statusCell.textContent()) ?? '').trim()
-  if (status !== '200') throw new Error(`Swagger UI shows status ${status} for GET /users/me`)
-  await operation.scrollIntoViewIfNeeded()
-  const path = join(shots, 'swagger-users-me.png')
-  await page.screenshot({ path, fullPage: false })
+  await tryGetMe(page, base, ADMIN.username, join(shots, 'swagger-users-me.png'))
   return `GET /users/me answered 200 with "${ADMIN.username}"`
 }
 
@@ -170,29 +157,42 @@ async function main(): Promise<number> {
         '--disable-quic',
       ],
     })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    context.setDefaultTimeout(STEP_TIMEOUT_MS)
-    // Anything bound elsewhere is recorded and refused, so that a CDN link fails fast and loudly.
-    await context.route(
-      (url) => url.origin !== serviceOrigin && /^(https?|wss?):$/.test(url.protocol),
-      (route) => {
-        offsite.push(route.request().url())
-        return route.abort()
-      },
-    )
-    context.on('request', (request) => {
-      const url = new URL(request.url())
-      if (url.origin !== serviceOrigin && !['data:', 'blob:'].includes(url.protocol))
-        offsite.push(request.url())
-    })
-    const page = await context.newPage()
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-    })
+    const launched = browser
+    /** A page in a fresh context (no cookies, no localStorage) that watches where it goes. */
+    const freshPage = async () => {
+      const context: BrowserContext = await launched.newContext({ viewport: { width: 1280, height: 900 } })
+      context.setDefaultTimeout(STEP_TIMEOUT_MS)
+      // Anything bound elsewhere is recorded and refused, so that a CDN link fails fast and loudly.
+      await context.route(
+        (url) => url.origin !== serviceOrigin && /^(https?|wss?):$/.test(url.protocol),
+        (route) => {
+          offsite.push(route.request().url())
+          return route.abort()
+        },
+      )
+      context.on('request', (request) => {
+        const url = new URL(request.url())
+        if (url.origin !== serviceOrigin && !['data:', 'blob:'].includes(url.protocol))
+          offsite.push(request.url())
+      })
+      // Every page of the context, the sign-in window Swagger UI opens too.
+      context.on('page', (opened) => {
+        opened.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+        opened.on('console', (message) => {
+          if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+        })
+      })
+      return context.newPage()
+    }
+    const page = await freshPage()
 
     await check('Swagger UI: Authorize (OAuth2 password flow), then Try it out on GET /users/me', () =>
       swaggerAuthorizeAndCall(page, base, shots),
+    )
+    // Its own context: the password flow's token, kept in localStorage, must not be the one used.
+    await check(
+      'Swagger UI: Authorize with the authorization code flow (PKCE), sign in on the sign-in page, then Try it out on GET /users/me',
+      async () => swaggerAuthorizeWithCode(await freshPage(), base, shots, ADMIN),
     )
     await check('ReDoc: renders the document and lists its operations', () =>
       redocListsOperations(page, base, shots),
@@ -215,6 +215,9 @@ async function main(): Promise<number> {
   for (const name of [
     'swagger-authorized.png',
     'swagger-users-me.png',
+    'swagger-code-signin.png',
+    'swagger-code-authorized.png',
+    'swagger-code-users-me.png',
     'redoc.png',
     'signin-form.png',
     'signin-done.png',
