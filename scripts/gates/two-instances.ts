@@ -4,7 +4,8 @@
  * see: login failures, rotated refresh tokens, versions, taken names. The racy checks send the
  * same request to both at once, many times over.
  */
-import { decodeProtectedHeader } from 'jose'
+import { createHash, randomBytes } from 'node:crypto'
+import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { assert, freshDb, GATE_SECRET, Gate, gateMongo, signUp, startService } from '../support/gate'
 
 const RACES = 50
@@ -274,6 +275,220 @@ await gate.check(
     const revoked = await form(B, '/auth/revoke', { token })
     assert(revoked.status === 200, `revocation on B answered ${revoked.status}`)
     assert(!(await active()), 'the token revoked on B is still active on A')
+  },
+)
+
+/**
+ * A browser for the sign-in pages: one cookie jar (name to value; the pages' cookies are all
+ * `Path=/`, and a browser sends a host's cookies to every port of it, so A and B share them) over
+ * real HTTP, redirects not followed.
+ */
+class Browser {
+  readonly cookies = new Map<string, string>()
+
+  constructor(private readonly address: string) {}
+
+  async request(base: string, method: string, path: string, form?: Record<string, string>) {
+    const headers = new Headers({ 'x-forwarded-for': this.address })
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    if (cookie) headers.set('cookie', cookie)
+    if (form) headers.set('content-type', 'application/x-www-form-urlencoded')
+    const reply = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: form ? new URLSearchParams(form) : undefined,
+      redirect: 'manual',
+    })
+    for (const set of reply.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = set.split(/;\s*/)
+      const at = pair.indexOf('=')
+      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)]
+      if (attributes.some((a) => a.toLowerCase() === 'max-age=0')) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return { status: reply.status, location: reply.headers.get('location') ?? '', text: await reply.text() }
+  }
+
+  get = (base: string, path: string) => this.request(base, 'GET', path)
+  post = (base: string, path: string, form: Record<string, string>) => this.request(base, 'POST', path, form)
+}
+
+/** The value of hidden field `name` of a form page. */
+const hiddenField = (page: { status: number; text: string }, name: string) => {
+  const value = new RegExp(`name="${name}" value="([^"]*)"`).exec(page.text)?.[1]
+  assert(value !== undefined, `no ${name} field in the page (status ${page.status})`)
+  return value.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'")
+}
+
+await gate.check(
+  'sign-in flow: signed in and consented on A, so a code at once on B; exchanged on A once (reuse on B ends it); logout on B ends the sign-in for A',
+  async () => {
+    const CALLBACK = 'https://rp.example/callback'
+    const SCOPE = 'openid profile email offline_access'
+    const admin = await login(A, ADMIN.username, ADMIN.password, '10.9.2.1')
+    assert(admin.status === 200, `admin login on A answered ${admin.status}`)
+    const adminToken = ((await admin.json()) as { access_token: string }).access_token
+    const registered = await send(
+      A,
+      'POST',
+      '/clients',
+      {
+        client_name: `gate shop ${run}`,
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: SCOPE,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      { authorization: `Bearer ${adminToken}` },
+    )
+    assert(registered.status === 201, `registration on A answered ${registered.status}`)
+    const client = (await registered.json()) as { client_id: string; client_secret: string }
+    const user = await signUp(B, `gate_oidc_${run}`)
+
+    /** A fresh authorization request: its PKCE verifier, state, nonce and path. */
+    const authorization = () => {
+      const verifier = randomBytes(32).toString('base64url')
+      const state = randomBytes(16).toString('base64url')
+      const nonce = randomBytes(16).toString('base64url')
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: CALLBACK,
+        scope: SCOPE,
+        state,
+        nonce,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      })
+      return { verifier, state, nonce, path: `/authorize?${query}` }
+    }
+    /** Follows the browser through /authorize on `base` to the callback: what it was shown, and the code. */
+    const authorize = async (browser: Browser, base: string, request: ReturnType<typeof authorization>) => {
+      const seen = { signIn: false, consent: false }
+      let reply = await browser.get(base, request.path)
+      for (let step = 0; step < 6; step++) {
+        if (reply.status === 303 && reply.location.startsWith('/signin?')) {
+          seen.signIn = true
+          const form = await browser.get(base, reply.location)
+          reply = await browser.post(base, '/signin', {
+            csrf: hiddenField(form, 'csrf'),
+            next: hiddenField(form, 'next'),
+            username: user.username,
+            password: user.password,
+          })
+        } else if (reply.status === 303 && reply.location.startsWith('/authorize')) {
+          reply = await browser.get(base, reply.location)
+        } else if (reply.status === 200 && reply.text.includes('action="/authorize/consent"')) {
+          seen.consent = true
+          reply = await browser.post(base, '/authorize/consent', {
+            csrf: hiddenField(reply, 'csrf'),
+            request: hiddenField(reply, 'request'),
+            decision: 'allow',
+          })
+        } else if (reply.status === 303 && reply.location.startsWith(`${CALLBACK}?`)) {
+          const callback = new URL(reply.location)
+          assert(
+            callback.searchParams.get('state') === request.state,
+            `the callback's state is ${callback.searchParams.get('state')}`,
+          )
+          const code = callback.searchParams.get('code')
+          assert(code, `no code at the callback: ${reply.location}`)
+          return { seen, code }
+        } else {
+          throw new Error(
+            `/authorize: unexpected ${reply.status} ${reply.location} ${reply.text.slice(0, 200)}`,
+          )
+        }
+      }
+      throw new Error('/authorize: too many steps')
+    }
+    const basic = { authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` }
+    const token = (base: string, fields: Record<string, string>) =>
+      fetch(`${base}/auth/token`, {
+        method: 'POST',
+        headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+      })
+    const exchange = (base: string, code: string, verifier: string) =>
+      token(base, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier })
+    const userinfo = (base: string, accessToken: string) =>
+      send(base, 'GET', '/userinfo', undefined, { authorization: `Bearer ${accessToken}` })
+    type Tokens = { access_token: string; id_token?: string; refresh_token?: string }
+    /** A code from B exchanged on A: the tokens, an ID token for this user, client and nonce. */
+    const exchangeOnA = async (code: string, request: ReturnType<typeof authorization>) => {
+      const reply = await exchange(A, code, request.verifier)
+      assert(reply.status === 200, `exchange on A of a code from B answered ${reply.status}`)
+      const tokens = (await reply.json()) as Tokens
+      assert(tokens.id_token, 'the exchange on A issued no ID token')
+      assert(tokens.refresh_token, 'the exchange on A issued no refresh token (offline_access)')
+      const claims = decodeJwt(tokens.id_token)
+      assert(
+        claims.sub === user.id && claims.aud === client.client_id && claims.nonce === request.nonce,
+        `the ID token says sub ${claims.sub}, aud ${claims.aud}, nonce ${claims.nonce}`,
+      )
+      const info = await userinfo(B, tokens.access_token)
+      assert(info.status === 200, `/userinfo on B with the access token from A answered ${info.status}`)
+      const body = (await info.json()) as { sub: string; preferred_username?: string }
+      assert(
+        body.sub === user.id && body.preferred_username === user.username,
+        `/userinfo on B: ${JSON.stringify(body)}`,
+      )
+      return tokens as Tokens & { id_token: string; refresh_token: string }
+    }
+
+    const browser = new Browser('10.9.3.1')
+    // Signed in and consented on A.
+    const onA = await authorize(browser, A, authorization())
+    assert(onA.seen.signIn && onA.seen.consent, `on A: ${JSON.stringify(onA.seen)}, not sign-in and consent`)
+    assert(browser.cookies.has('mercado_session'), 'no mercado_session cookie after signing in on A')
+
+    // The same browser on B: no sign-in page, no consent page, a code at once.
+    const first = authorization()
+    const fromB = await authorize(browser, B, first)
+    assert(!fromB.seen.signIn && !fromB.seen.consent, `on B: ${JSON.stringify(fromB.seen)}`)
+    const tokens = await exchangeOnA(fromB.code, first)
+    // The code again, on B: invalid_grant, and what the first exchange issued is revoked.
+    const again = await exchange(B, fromB.code, first.verifier)
+    const refusal = (await again.json()) as { error?: string }
+    assert(
+      again.status === 400 && refusal.error === 'invalid_grant',
+      `second exchange on B: ${again.status} ${refusal.error}`,
+    )
+    const revoked = await userinfo(A, tokens.access_token)
+    assert(
+      revoked.status === 401,
+      `/userinfo on A after the code's reuse answered ${revoked.status}, not 401`,
+    )
+    const refreshed = await token(A, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    assert(
+      refreshed.status === 400,
+      `refresh on A after the code's reuse answered ${refreshed.status}, not 400`,
+    )
+
+    // A new code on B for the same sign-in session, exchanged on A; then RP-initiated logout on B.
+    const second = authorization()
+    const fromBAgain = await authorize(browser, B, second)
+    assert(
+      !fromBAgain.seen.signIn && !fromBAgain.seen.consent,
+      `on B after the reuse: ${JSON.stringify(fromBAgain.seen)}`,
+    )
+    const live = await exchangeOnA(fromBAgain.code, second)
+    const oldCookies = new Map(browser.cookies)
+    assert(oldCookies.has('mercado_session'), 'no mercado_session cookie before the logout')
+    const out = await browser.get(B, `/logout?id_token_hint=${encodeURIComponent(live.id_token)}`)
+    assert(out.status === 200 && out.text.includes('Signed out'), `logout on B answered ${out.status}`)
+    const gone = await userinfo(A, live.access_token)
+    assert(gone.status === 401, `/userinfo on A after logout on B answered ${gone.status}, not 401`)
+    const dead = await token(A, { grant_type: 'refresh_token', refresh_token: live.refresh_token })
+    assert(dead.status === 400, `refresh on A after logout on B answered ${dead.status}, not 400`)
+    // The browser's old cookie, kept from before the logout, no longer signs anyone in on A.
+    const stale = new Browser('10.9.3.1')
+    for (const [name, value] of oldCookies) stale.cookies.set(name, value)
+    const after = await stale.get(A, authorization().path)
+    assert(
+      after.status === 303 && after.location.startsWith('/signin?'),
+      `/authorize on A with the old cookie after logout on B: ${after.status} ${after.location}`,
+    )
   },
 )
 
