@@ -73,7 +73,7 @@ export function consentRoutes({ consents, refreshTokens, clients, guard, events 
       {
         auth: { scope: 'users:write' },
         params: t.Object({ clientId: t.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 204: t.Void(), ...problems(401, 403, 404, 503) },
+        response: { 204: t.Void(), ...problems(401, 403, 404, 422, 503) },
         detail: {
           summary: "Remove an application's access",
           operationId: 'revokeMyConsent',
