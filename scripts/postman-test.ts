@@ -1,0 +1,120 @@
+/**
+ * `bun run postman:test`: runs the committed Postman collection with newman against a live service.
+ * Starts `bun src/index.ts` on a free port with a fresh embedded store (a temporary DATA_DIR) and a
+ * first admin (ADMIN_*), runs the requests of `RUN_ORDER` (scripts/postman-collection.ts) in that
+ * order as that admin, prints newman's report and exits 1 on any failed request or assertion.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import newman, { type NewmanRunSummary } from 'newman'
+import { RUN_ORDER } from './postman-collection'
+import { COLLECTION_PATH, ENVIRONMENT_PATH } from './postman-generate'
+
+const ROOT = join(import.meta.dir, '..')
+const ADMIN = {
+  username: 'postman_admin',
+  email: 'postman_admin@example.com',
+  password: 'postman-admin-password',
+}
+
+/** A TCP port that nothing listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+async function startService(port: number, dataDir: string) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  }
+  delete env.MONGODB_URI // the embedded store: the run checks the HTTP contract, not an engine
+  const service = Bun.spawn(['bun', 'src/index.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (service.exitCode !== null)
+      throw new Error(`the service exited with ${service.exitCode} before it was up`)
+    const up = await fetch(`${base}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) return { service, base }
+    await Bun.sleep(200)
+  }
+  service.kill()
+  throw new Error('the service was not ready within 30 s')
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a Postman collection JSON
+type Json = any
+
+/** The collection with only the requests of `RUN_ORDER`: folders without any are dropped. */
+function runnableCollection(collection: Json): Json {
+  const run = new Set<string>(RUN_ORDER)
+  const keyOf = (item: Json) =>
+    `${item.request.method} /${(item.request.url.path as string[]).map((p) => p.replace(/^:(.+)$/, '{$1}')).join('/')}`
+  const item = collection.item
+    .map((folder: Json) => ({
+      ...folder,
+      item: folder.item.filter((request: Json) => run.has(keyOf(request))),
+    }))
+    .filter((folder: Json) => folder.item.length > 0)
+  return { ...collection, item }
+}
+
+function runNewman(options: newman.NewmanRunOptions): Promise<NewmanRunSummary> {
+  return new Promise((resolve, reject) =>
+    newman.run(options, (error, summary) => (error ? reject(error) : resolve(summary))),
+  )
+}
+
+const started = performance.now()
+const dataDir = mkdtempSync(join(tmpdir(), 'mercado-postman-'))
+const { service, base } = await startService(await freePort(), dataDir)
+let failed = true
+try {
+  const summary = await runNewman({
+    collection: runnableCollection(await Bun.file(COLLECTION_PATH).json()),
+    environment: await Bun.file(ENVIRONMENT_PATH).json(),
+    envVar: [
+      { key: 'baseUrl', value: base },
+      { key: 'username', value: ADMIN.username },
+      { key: 'password', value: ADMIN.password },
+    ],
+    reporters: ['cli'],
+    timeoutRequest: 10_000,
+  })
+  const { assertions } = summary.run.stats
+  // Items run, not requests sent: the collection's login script sends its own.
+  const requests = new Set(summary.run.executions.map((execution) => execution.item.id)).size
+  const failures = summary.run.failures.length
+  failed = failures > 0 || requests !== RUN_ORDER.length
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  console.log(
+    `newman: ${requests} requests (${RUN_ORDER.length} expected), ${assertions.total} assertions, ${failures} failures, ${seconds} s`,
+  )
+} finally {
+  service.kill('SIGTERM')
+  await Promise.race([service.exited, Bun.sleep(12_000).then(() => service.kill('SIGKILL'))])
+  rmSync(dataDir, { recursive: true, force: true })
+}
+process.exit(failed ? 1 : 0)
