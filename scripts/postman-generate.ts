@@ -57,10 +57,11 @@ async function loadConverter() {
     Math.random = random
   }
 }
-const converter = loadConverter()
+let converter: ReturnType<typeof loadConverter> | undefined
 
 /** The runnable Postman collection (v2.1) of `document`; the same document always gives the same one. */
 export async function generateCollection(document: Record<string, unknown>): Promise<unknown> {
+  converter ??= loadConverter()
   const { convert } = await converter
   const random = Math.random
   Math.random = seededRandom
