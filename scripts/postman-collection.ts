@@ -50,14 +50,14 @@ export const RUN_ORDER = [
   'GET /clients/{client_id}',
   'PUT /clients/{client_id}',
   'POST /clients/{client_id}/secret',
+  'POST /auth/introspect',
+  'POST /auth/revoke',
   'DELETE /clients/{client_id}',
   'POST /admin/keys/rotate',
 ] as const
 
 /** Operations in the collection that the newman run leaves out, and why (shown in their description). */
 export const NOT_RUN: Record<string, string> = {
-  'POST /auth/introspect': 'needs a registered confidential client and a token issued to it',
-  'POST /auth/revoke': 'needs a registered client and a token issued to it',
   'GET /userinfo': 'needs a token with the `openid` scope (the authorization code flow)',
   'POST /userinfo': 'needs a token with the `openid` scope (the authorization code flow)',
   'DELETE /users/me/consents/{clientId}': 'needs a consent given on the consent page',
@@ -79,7 +79,15 @@ const FORMS: Record<string, Record<string, string>> = {
   'POST /auth/token': { grant_type: 'password', username: '{{username}}', password: '{{password}}' },
   'POST /auth/refresh': { refresh_token: '{{refreshToken}}' },
   'POST /auth/logout': { refresh_token: '{{refreshToken}}' },
+  'POST /auth/introspect': { token: '{{accessToken}}' },
+  // A client may revoke only its own tokens; an unknown token is a 200 (RFC 7009 section 2.2).
+  'POST /auth/revoke': { token: 'unknown-token-{{runId}}' },
 }
+
+/** Operations that authenticate as the client `POST /clients` registered (HTTP Basic), not a user. */
+const CLIENT_AUTH = new Set(['POST /auth/introspect', 'POST /auth/revoke'])
+const CLIENT_AUTH_NOTE =
+  'Authenticates as the client that _Register a client_ saved in `{{clientId}}` and `{{clientSecret}}`: send that request first.'
 
 /** JSON bodies that would collide on a second run or need a secret: fields replaced. */
 const BODY_FIELDS: Record<string, Record<string, unknown>> = {
@@ -102,7 +110,17 @@ const SAVES: Record<string, string[]> = {
   'POST /auth/logout-all': ["pm.collectionVariables.unset('accessToken')"],
   'POST /users': ["pm.collectionVariables.set('userId', pm.response.json().id)"],
   'POST /products': ["pm.collectionVariables.set('productId', pm.response.json().id)"],
-  'POST /clients': ["pm.collectionVariables.set('clientId', pm.response.json().client_id)"],
+  'POST /clients': [
+    'const registered = pm.response.json()',
+    "pm.collectionVariables.set('clientId', registered.client_id)",
+    "pm.collectionVariables.set('clientSecret', registered.client_secret)",
+  ],
+  'POST /auth/introspect': [
+    "pm.test('the collection token is active', () => pm.expect(pm.response.json().active).to.equal(true))",
+  ],
+  'POST /clients/{client_id}/secret': [
+    "pm.collectionVariables.set('clientSecret', pm.response.json().client_secret)",
+  ],
 }
 
 const LOGIN_SCRIPT = [
@@ -179,6 +197,7 @@ export function finishCollection(collection: Json, document: Json): Json {
       'userId',
       'productId',
       'clientId',
+      'clientSecret',
     ].map((key) => ({ key, value: '', type: 'string' })),
   ]
   for (const folder of collection.item) {
@@ -203,6 +222,15 @@ function finishRequest(item: Json, document: Json) {
   const request = item.request
   // Public operations send no token; the others inherit the collection's bearer token.
   request.auth = operation.security?.length ? undefined : { type: 'noauth' }
+  if (CLIENT_AUTH.has(operationKey)) {
+    request.auth = {
+      type: 'basic',
+      basic: [
+        { key: 'username', value: '{{clientId}}', type: 'string' },
+        { key: 'password', value: '{{clientSecret}}', type: 'string' },
+      ],
+    }
+  }
   for (const variable of request.url.variable ?? []) {
     const value = PATH_VARIABLES[path]?.[variable.key]
     if (value !== undefined) variable.value = value
@@ -230,8 +258,12 @@ function finishRequest(item: Json, document: Json) {
     .filter((code) => /^2\d\d$/.test(code))
     .sort()[0]
   const notRun = NOT_RUN[operationKey]
-  if (notRun) {
-    const note = `Not in the \`bun run postman:test\` run: it ${notRun}.`
+  const note = notRun
+    ? `Not in the \`bun run postman:test\` run: it ${notRun}.`
+    : CLIENT_AUTH.has(operationKey)
+      ? CLIENT_AUTH_NOTE
+      : undefined
+  if (note) {
     request.description = {
       content: `${request.description?.content ?? ''}\n\n${note}`.trim(),
       type: 'text/plain',

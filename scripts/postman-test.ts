@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import newman, { type NewmanRunSummary } from 'newman'
-import { RUN_ORDER } from './postman-collection'
+import { key, RUN_ORDER } from './postman-collection'
 import { COLLECTION_PATH, ENVIRONMENT_PATH } from './postman-generate'
 
 const ROOT = join(import.meta.dir, '..')
@@ -67,17 +67,19 @@ async function startService(port: number, dataDir: string) {
 // biome-ignore lint/suspicious/noExplicitAny: a Postman collection JSON
 type Json = any
 
-/** The collection with only the requests of `RUN_ORDER`: folders without any are dropped. */
+/**
+ * The collection as one flat list: the requests of `RUN_ORDER`, in that order (a client registered
+ * under `clients` is what `auth`'s introspection and revocation authenticate as).
+ */
 function runnableCollection(collection: Json): Json {
-  const run = new Set<string>(RUN_ORDER)
-  const keyOf = (item: Json) =>
-    `${item.request.method} /${(item.request.url.path as string[]).map((p) => p.replace(/^:(.+)$/, '{$1}')).join('/')}`
-  const item = collection.item
-    .map((folder: Json) => ({
-      ...folder,
-      item: folder.item.filter((request: Json) => run.has(keyOf(request))),
-    }))
-    .filter((folder: Json) => folder.item.length > 0)
+  const requests = new Map<string, Json>(
+    collection.item.flatMap((folder: Json) => folder.item.map((item: Json) => [key(item), item])),
+  )
+  const item = RUN_ORDER.map((operation) => {
+    const request = requests.get(operation)
+    if (!request) throw new Error(`${operation} is in RUN_ORDER but not in the collection`)
+    return request
+  })
   return { ...collection, item }
 }
 
