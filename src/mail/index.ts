@@ -19,3 +19,7 @@ export interface MailSender {
    */
   send(mail: OutgoingMail): Promise<void>
 }
+
+export { MailOutbox, type MailOutboxOptions, RETRY_DELAYS_MS } from './outbox.ts'
+export { MailDeliveryError, SmtpTransport } from './smtp.ts'
+export { type Envelope, LogTransport, type MailTransport } from './transport.ts'
