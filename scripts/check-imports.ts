@@ -27,9 +27,10 @@ const ALLOWED: Record<string, readonly string[]> = {
 /** The feature folders: each one owns its routes, service and model (docs/architecture.md). */
 export const FEATURES = ['auth', 'users', 'products', 'clients', 'health'] as const
 
-/** Packages only some areas may import: database drivers stay in `store/`, Elysia out of the bottom. */
+/** Packages only some areas may import: database drivers stay in `store/`, SMTP in `mail/`, Elysia out of the bottom. */
 const PACKAGE_RULES: Array<{ pattern: RegExp; only: readonly string[] }> = [
   { pattern: /^(mongodb|bson|bun:sqlite)$/, only: ['store'] },
+  { pattern: /^nodemailer$/, only: ['mail'] },
   { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'app', 'boot'] },
 ]
 
