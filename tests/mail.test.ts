@@ -199,6 +199,28 @@ describe('mail through Mailpit (issue #13)', () => {
     expect(still).toMatchObject({ to, attempts: 6, sentAt: null })
   })
 
+  test('stop waits for a hanging send no longer than its grace, and claims nothing after', async () => {
+    const { logger } = capturingLogger()
+    let sends = 0
+    const hanging: MailTransport = {
+      send: () => {
+        sends++
+        return new Promise<void>(() => {})
+      },
+      close: () => {},
+    }
+    const outbox = outboxWith(hanging, logger)
+    outbox.start()
+    await outbox.send(newMail(`${unique()}@example.test`).mail)
+    await outbox.send(newMail(`${unique()}@example.test`).mail)
+    while (sends === 0) await Bun.sleep(5)
+    const started = performance.now()
+    await outbox.stop(100)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    await Bun.sleep(150)
+    expect(sends).toBe(1)
+  })
+
   test('without SMTP_URL, the log transport writes the mail with its link to the log', async () => {
     const to = `${unique()}@example.test`
     const { link, mail } = newMail(to)

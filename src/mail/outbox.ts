@@ -78,12 +78,21 @@ export class MailOutbox implements MailSender {
     this.nudge()
   }
 
-  /** Stops the loop and waits for the mail being sent, if any; claims no other mail after it. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop: claims no other mail, and waits for the one being sent up to `graceMs` (the
+   * shutdown does not wait out an SMTP server that hangs; that mail's claim lapses and another
+   * instance sends it).
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
     this.timer = undefined
-    await this.running
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs)
+    })
+    await Promise.race([this.running, grace])
+    clearTimeout(timer)
     this.transport.close()
   }
 
