@@ -18,17 +18,19 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['core', 'config'],
   http: ['core', 'store/contract'],
   keys: ['core', 'store/contract'],
-  feature: ['core', 'http', 'store/contract', 'keys', 'auth/plugin'],
-  app: ['core', 'config', 'http', 'store/contract', 'keys', 'feature'],
+  mail: ['core', 'store/contract'],
+  feature: ['core', 'http', 'store/contract', 'keys', 'mail', 'auth/plugin'],
+  app: ['core', 'config', 'http', 'store/contract', 'keys', 'mail', 'feature'],
   boot: ['*'],
 }
 
 /** The feature folders: each one owns its routes, service and model (docs/architecture.md). */
 export const FEATURES = ['auth', 'users', 'products', 'clients', 'health'] as const
 
-/** Packages only some areas may import: database drivers stay in `store/`, Elysia out of the bottom. */
+/** Packages only some areas may import: database drivers stay in `store/`, SMTP in `mail/`, Elysia out of the bottom. */
 const PACKAGE_RULES: Array<{ pattern: RegExp; only: readonly string[] }> = [
   { pattern: /^(mongodb|bson|bun:sqlite)$/, only: ['store'] },
+  { pattern: /^nodemailer$/, only: ['mail'] },
   { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'app', 'boot'] },
 ]
 
@@ -55,7 +57,7 @@ function placeOf(path: string): Place | undefined {
     if (top === 'index.ts' || top === 'cli.ts') return { area: 'boot', names: ['boot'] }
     return undefined
   }
-  if (top === 'core' || top === 'http' || top === 'keys') return { area: top, names: [top] }
+  if (top === 'core' || top === 'http' || top === 'keys' || top === 'mail') return { area: top, names: [top] }
   if (top === 'store') {
     const contract = path === 'store/types.ts' || path === 'store/errors.ts'
     return { area: 'store', names: contract ? ['store', 'store/contract'] : ['store'] }

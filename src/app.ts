@@ -30,6 +30,7 @@ import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
 import { KeyCipher } from './keys/cipher'
 import { KeyRing } from './keys/keyring'
+import { LogTransport, MailOutbox, SmtpTransport } from './mail'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
@@ -69,8 +70,16 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     refreshTtl: config.refreshTokenTtl,
     events,
   })
+  // Mails wait in the store's outbox; `index.ts` starts and stops the loop that delivers them.
+  const mail = new MailOutbox({
+    outbox: store.outbox,
+    transport: config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new LogTransport(logger),
+    from: config.mailFrom,
+    logger,
+  })
   return {
     keys,
+    mail,
     events,
     accessTokens,
     idTokens,

@@ -57,6 +57,10 @@ export interface Config {
   trustProxy: boolean
   admin: { username: string; email: string; password: string } | undefined
   logLevel: LogLevel
+  /** `smtp://` or `smtps://` with any credentials; unset: mails are written to the log, not sent. */
+  smtpUrl: string | undefined
+  /** The From of every mail, `Name <address>` or an address. */
+  mailFrom: string
 }
 
 /** A variable is missing or malformed; the message names it. */
@@ -275,6 +279,38 @@ function idleTimeout(value: string): number {
   return seconds
 }
 
+/** `SMTP_URL`: an `smtp://` or `smtps://` URL with a host; its credentials are never repeated in a message. */
+function smtpUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname || url.hash) {
+    throw new ConfigError(
+      'SMTP_URL',
+      'expected smtp://[user:password@]host[:port] or smtps://..., such as smtps://mailer:secret@smtp.example.com:465',
+    )
+  }
+  return value
+}
+
+const MAIL_FROM = /^(?:([^<>\r\n]*)<([^<>\s]+)>|([^<>\s]+))$/
+
+/**
+ * `MAIL_FROM`: `Name <address>` or a bare address (no line breaks: it becomes a header); by default
+ * `Mercado <no-reply@host>` with the host of `PUBLIC_URL`.
+ */
+function mailFrom(value: string | undefined, publicUrl: string): string {
+  if (value === undefined || value.trim() === '') return `Mercado <no-reply@${new URL(publicUrl).hostname}>`
+  const match = MAIL_FROM.exec(value.trim())
+  const address = match?.[2] ?? match?.[3] ?? ''
+  if (!match || address.length > EMAIL_MAX || !new RegExp(EMAIL_PATTERN).test(address)) {
+    throw new ConfigError('MAIL_FROM', `expected "Name <address>" or an address, got "${value}"`)
+  }
+  return value.trim()
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const nodeEnv = env.NODE_ENV || 'development'
@@ -301,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (keyActivationDelay >= keyRotationInterval) {
     throw new ConfigError('KEY_ACTIVATION_DELAY', 'must be shorter than KEY_ROTATION_INTERVAL')
   }
+  const baseUrl = publicUrl(env.PUBLIC_URL || `http://localhost:${port}`)
   return {
     env: nodeEnv,
     port,
@@ -309,7 +346,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbDb: env.MONGODB_DB || 'mercado',
     mongodbTimeoutMs: parseTimeout('MONGODB_TIMEOUT', env.MONGODB_TIMEOUT || '5s'),
     dataDir,
-    publicUrl: publicUrl(env.PUBLIC_URL || `http://localhost:${port}`),
+    publicUrl: baseUrl,
     jwtAudience: env.JWT_AUDIENCE || 'mercado',
     keyEncryptionSecret: secret(
       'KEY_ENCRYPTION_SECRET',
@@ -333,5 +370,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
     admin: admin(env),
     logLevel,
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: mailFrom(env.MAIL_FROM, baseUrl),
   }
 }

@@ -41,6 +41,11 @@ async function main() {
     await store.close().catch(() => {})
     process.exit(1)
   }
+  if (!config.smtpUrl) {
+    const level = config.env === 'production' ? 'warn' : 'info'
+    logger[level]('SMTP_URL is unset: mails are written to this log, links included, not sent')
+  }
+  services.mail.start()
   const probes = new Probes()
   const app = createApp({ config, store, logger, services, probes })
   await prepareDummyHash()
@@ -86,6 +91,8 @@ async function main() {
     await app.server?.stop(false)
     clearTimeout(timer)
     services.keys.stop()
+    // The mail being sent is finished; the rest wait in the outbox for the next instance to start.
+    await services.mail.stop()
     await store.close()
     logger.info('stopped')
     logger.flush()

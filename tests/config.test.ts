@@ -107,6 +107,28 @@ describe('configuration (docs/api.md, Configuration)', () => {
     expect(load({ PUBLIC_URL: 'https://example.com/mercado/' }).publicUrl).toBe('https://example.com/mercado')
   })
 
+  test('SMTP_URL takes smtp:// or smtps:// with a host; unset, mails go to the log, also in production', () => {
+    expect(load({ SMTP_URL: 'smtp://localhost:1025' }).smtpUrl).toBe('smtp://localhost:1025')
+    expect(load({ SMTP_URL: 'smtps://u:p%40ss@smtp.example.com:465' }).smtpUrl).toBe(
+      'smtps://u:p%40ss@smtp.example.com:465',
+    )
+    for (const bad of ['http://smtp.example.com', 'smtp://', 'localhost:25', 'smtp://host#x']) {
+      expect(refused({ SMTP_URL: bad })).toBe('SMTP_URL')
+    }
+    expect(load({ NODE_ENV: 'production' }).smtpUrl).toBeUndefined()
+  })
+
+  test('MAIL_FROM is "Name <address>" or an address, by default no-reply at the host of PUBLIC_URL', () => {
+    expect(load({ PUBLIC_URL: 'https://shop.example.com:8443/base' }).mailFrom).toBe(
+      'Mercado <no-reply@shop.example.com>',
+    )
+    expect(load({ MAIL_FROM: 'Shop <shop@example.com>' }).mailFrom).toBe('Shop <shop@example.com>')
+    expect(load({ MAIL_FROM: 'shop@example.com' }).mailFrom).toBe('shop@example.com')
+    for (const bad of ['Shop', 'Shop <not-an-address>', 'a@example.com\r\nBcc: x@example.com', '<a@b.c> x']) {
+      expect(refused({ MAIL_FROM: bad })).toBe('MAIL_FROM')
+    }
+  })
+
   test('KEY_ROTATION_INTERVAL and KEY_ACTIVATION_DELAY take durations; the delay must be the shorter', () => {
     const config = load({ KEY_ROTATION_INTERVAL: '7d', KEY_ACTIVATION_DELAY: '5m' })
     expect([config.keyRotationInterval, config.keyActivationDelay]).toEqual([7 * 86400, 300])

@@ -5,6 +5,7 @@ import { describeLoginAttemptContract } from './contract/attempts'
 import { describeAuthorizationCodeContract } from './contract/authorization-codes'
 import { describeClientContract } from './contract/clients'
 import { describeConsentContract } from './contract/consents'
+import { describeOutboxContract } from './contract/outbox'
 import { describeProductListContract } from './contract/product-list'
 import { describeProductContract } from './contract/products'
 import { describeRevokedTokenContract } from './contract/revoked-tokens'
@@ -46,5 +47,6 @@ export function describeStoreContract(engine: Engine): void {
   describe(`store contract: ${engine}, a fresh store per test`, () => {
     const fixture = useStore(engine, 'test')
     describeSigningKeyContract(() => fixture.store)
+    describeOutboxContract(() => fixture.store, engine)
   })
 }

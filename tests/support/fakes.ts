@@ -93,6 +93,7 @@ export class FakeUserRepository extends Records<UserRecord> implements UserRepos
       sessionVersion: 0,
       endedSessions: {},
       ...fields,
+      emailVerified: fields.emailVerified ?? false,
       email: (fields.email ?? `${name}@example.test`).toLowerCase(),
     })
     this.checkUnique(record)

@@ -67,6 +67,7 @@ function toRecord(doc: UserDoc): UserRecord {
     fullName: doc.fullName,
     role: doc.role,
     disabled: doc.disabled,
+    emailVerified: false, // placeholder (#13 account flows replace it with the stored value)
     passwordHash: doc.passwordHash,
     version: doc.version,
     sessionVersion: doc.sessionVersion ?? 0,

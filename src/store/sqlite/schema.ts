@@ -164,6 +164,23 @@ const migrations: readonly string[] = [
     PRIMARY KEY (user_id, client_id)
   );
   `,
+  // The mail outbox (issue #13): every mail waits here until an instance has sent it.
+  `
+  CREATE TABLE outbox (
+    id              TEXT PRIMARY KEY,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    text_body       TEXT NOT NULL,
+    html_body       TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    locked_until    INTEGER,
+    sent_at         INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+  `,
 ]
 
 /**

@@ -51,6 +51,7 @@ function toRecord(row: UserRow): UserRecord {
     fullName: row.full_name,
     role: row.role,
     disabled: row.disabled !== 0,
+    emailVerified: false, // placeholder (#13 account flows replace it with the stored value)
     passwordHash: row.password_hash,
     version: row.version,
     sessionVersion: row.session_version,

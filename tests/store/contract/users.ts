@@ -12,6 +12,7 @@ export function describeUserContract(store: GetStore): void {
       const user = await store().users.create(input)
       expect(user).toEqual({
         ...input,
+        emailVerified: false,
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         version: 1,
         sessionVersion: 0,

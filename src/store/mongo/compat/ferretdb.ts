@@ -18,6 +18,7 @@ import type {
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
+  OutboxRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
 import { failuresOf, MongoLoginAttemptRepository } from '../attempts.ts'
@@ -27,6 +28,7 @@ import { guard } from '../errors.ts'
 import { FerretDBAuthorizationCodeRepository } from './ferretdb-codes.ts'
 import { FerretDBConsentRepository } from './ferretdb-consents.ts'
 import { MonitorWatchdog } from './ferretdb-monitor.ts'
+import { FerretDBOutboxRepository } from './ferretdb-outbox.ts'
 import { FerretDBRefreshTokenRepository, REVOCATIONS, revocationIndexes } from './ferretdb-tokens.ts'
 import type { IndexPlan, Supervision, VersionFilter } from './index.ts'
 import { MongoDBCompat } from './mongodb.ts'
@@ -104,6 +106,10 @@ export class FerretDBCompat extends MongoDBCompat {
 
   override consents(db: Db): ConsentRepository {
     return new FerretDBConsentRepository(db, this, this.claims)
+  }
+
+  override outbox(db: Db): OutboxRepository {
+    return new FerretDBOutboxRepository(db, this.claims)
   }
 
   /** A monitor check can hang for good on Bun, and only MongoDB lets the driver restart it (see ferretdb-monitor.ts). */

@@ -18,6 +18,7 @@ import type {
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
+  OutboxRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
 import type { WriteClaims } from '../claims.ts'
@@ -69,6 +70,8 @@ export interface ServerCompat {
   authorizationCodes(db: Db): AuthorizationCodeRepository
   /** The consents as this server needs them (one record per user and client, grants never lost). */
   consents(db: Db): ConsentRepository
+  /** The mail outbox as this server needs it (each mail claimed by one instance at a time). */
+  outbox(db: Db): OutboxRepository
   /**
    * Watches `client` for failures the driver does not recover from by itself on this server, and
    * recovers from them; `stop` ends the watch before the client is closed.

@@ -14,12 +14,14 @@ import type {
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
+  OutboxRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
 import { MongoAuthorizationCodeRepository } from '../authorization-codes.ts'
 import type { VersionedDoc } from '../common.ts'
 import { MongoConsentRepository } from '../consents.ts'
+import { MongoOutboxRepository } from '../outbox.ts'
 import { MongoRefreshTokenRepository } from '../tokens.ts'
 import type { IndexPlan, ServerCompat, Supervision, VersionFilter } from './index.ts'
 
@@ -73,6 +75,10 @@ export class MongoDBCompat implements ServerCompat {
 
   consents(db: Db): ConsentRepository {
     return new MongoConsentRepository(db, this)
+  }
+
+  outbox(db: Db): OutboxRepository {
+    return new MongoOutboxRepository(db)
   }
 
   /** Nothing to watch: the driver recovers from a server's restart by itself. */

@@ -1,0 +1,66 @@
+/** Delivery through an SMTP server with nodemailer: one connection per mail, short timeouts. */
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { Envelope, MailTransport } from './transport.ts'
+
+/** Timeouts of one delivery (ms): an SMTP server that hangs costs the loop seconds, not minutes. */
+const CONNECTION_TIMEOUT_MS = 5_000
+const GREETING_TIMEOUT_MS = 5_000
+const SOCKET_TIMEOUT_MS = 10_000
+
+/** An SMTP failure, its message freed of the credentials `SMTP_URL` holds. */
+export class MailDeliveryError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'MailDeliveryError'
+  }
+}
+
+/**
+ * Sends through the server `SMTP_URL` names: `smtps://` is TLS from the start (port 465 by
+ * default), `smtp://` upgrades with STARTTLS when the server offers it (port 587 by default).
+ * No pool: the loop sends a few mails now and then, and a pooled connection would sit open.
+ */
+export class SmtpTransport implements MailTransport {
+  private readonly transporter: Transporter
+  private readonly secrets: string[]
+
+  constructor(smtpUrl: string) {
+    const url = new URL(smtpUrl)
+    const secure = url.protocol === 'smtps:'
+    const user = decodeURIComponent(url.username)
+    const pass = decodeURIComponent(url.password)
+    this.secrets = [url.password, pass].filter((secret) => secret !== '')
+    this.transporter = nodemailer.createTransport({
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port ? Number(url.port) : secure ? 465 : 587,
+      secure,
+      pool: false,
+      auth: user ? { user, pass } : undefined,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      greetingTimeout: GREETING_TIMEOUT_MS,
+      socketTimeout: SOCKET_TIMEOUT_MS,
+    })
+  }
+
+  async send(mail: Envelope): Promise<void> {
+    try {
+      await this.transporter.sendMail({
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      })
+    } catch (error) {
+      throw new MailDeliveryError(this.redact(error instanceof Error ? error.message : String(error)))
+    }
+  }
+
+  close(): void {
+    this.transporter.close()
+  }
+
+  private redact(message: string): string {
+    return this.secrets.reduce((text, secret) => text.split(secret).join('***'), message)
+  }
+}

@@ -1,0 +1,16 @@
+/** Placeholder until the account flows (#13, branch of the recovery work) replace this file. */
+import type { AccountTokenRecord, AccountTokenRepository } from '../types'
+
+export class SqliteAccountTokenRepository implements AccountTokenRepository {
+  insert(): Promise<void> {
+    throw new Error('not implemented')
+  }
+
+  consume(): Promise<AccountTokenRecord | null> {
+    throw new Error('not implemented')
+  }
+
+  countSince(): Promise<number> {
+    throw new Error('not implemented')
+  }
+}
