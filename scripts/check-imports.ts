@@ -18,8 +18,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['core', 'config'],
   http: ['core', 'store/contract'],
   keys: ['core', 'store/contract'],
-  feature: ['core', 'http', 'store/contract', 'keys', 'auth/plugin'],
-  app: ['core', 'config', 'http', 'store/contract', 'keys', 'feature'],
+  mail: ['core', 'store/contract'],
+  feature: ['core', 'http', 'store/contract', 'keys', 'mail', 'auth/plugin'],
+  app: ['core', 'config', 'http', 'store/contract', 'keys', 'mail', 'feature'],
   boot: ['*'],
 }
 
@@ -55,7 +56,7 @@ function placeOf(path: string): Place | undefined {
     if (top === 'index.ts' || top === 'cli.ts') return { area: 'boot', names: ['boot'] }
     return undefined
   }
-  if (top === 'core' || top === 'http' || top === 'keys') return { area: top, names: [top] }
+  if (top === 'core' || top === 'http' || top === 'keys' || top === 'mail') return { area: top, names: [top] }
   if (top === 'store') {
     const contract = path === 'store/types.ts' || path === 'store/errors.ts'
     return { area: 'store', names: contract ? ['store', 'store/contract'] : ['store'] }

@@ -13,6 +13,8 @@ export interface UserRecord {
   fullName: string
   role: Role
   disabled: boolean
+  /** The address was proven by following a verification link sent to it (false for older records). */
+  emailVerified: boolean
   passwordHash: string
   /** Incremented by every write; the ETag stands on it. */
   version: number
@@ -33,7 +35,10 @@ export interface UserRecord {
 export type NewUser = Pick<
   UserRecord,
   'username' | 'email' | 'fullName' | 'role' | 'disabled' | 'passwordHash'
->
+> & {
+  /** False when left out. */
+  emailVerified?: boolean
+}
 export type UserChanges = Partial<NewUser> & {
   /** Also move `sessionVersion` on, in the same write (a new password, a role change, disabling). */
   endSessions?: boolean
@@ -393,6 +398,72 @@ export interface ConsentRepository {
   revoke(userId: string, clientId: string): Promise<boolean>
 }
 
+/** A mail in the outbox (issue #13): stored by the request that causes it, sent by any instance. */
+export interface OutboxMailRecord {
+  id: string
+  to: string
+  subject: string
+  text: string
+  html: string
+  /** Delivery attempts so far. */
+  attempts: number
+  /** Not tried again before this. */
+  nextAttemptAt: Date
+  /** Claimed by one instance's sender until then; null when free. */
+  lockedUntil: Date | null
+  sentAt: Date | null
+  /** Why the last attempt failed; never a credential. */
+  lastError: string | null
+  createdAt: Date
+}
+
+export type NewOutboxMail = Pick<OutboxMailRecord, 'to' | 'subject' | 'text' | 'html'>
+
+export interface OutboxRepository {
+  /** Stores `mail`, due at once. */
+  enqueue(mail: NewOutboxMail, now: Date): Promise<OutboxMailRecord>
+  /**
+   * Claims up to `limit` unsent mails due at `now` whose claim is free or lapsed, oldest first,
+   * each until `lockedUntil`: another instance claiming meanwhile does not get them.
+   */
+  claimDue(now: Date, lockedUntil: Date, limit: number): Promise<OutboxMailRecord[]>
+  markSent(id: string, now: Date): Promise<void>
+  /** A failed attempt: `attempts` + 1, `lastError`, due again at `nextAttemptAt`, claim released. */
+  markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>
+}
+
+/** What an account token (issue #13) is for. */
+export type AccountTokenPurpose = 'verify_email' | 'reset_password'
+
+/** A single-use token mailed to a user: an email verification link or a password reset. */
+export interface AccountTokenRecord {
+  /** SHA-256 of the token, hex; the token itself is only in the mail. */
+  tokenHash: string
+  purpose: AccountTokenPurpose
+  userId: string
+  /** The address it was sent to: a verification proves this one, and no other. */
+  email: string
+  /** The user's `sessionVersion` at issue: a new password (which moves it) kills reset tokens. */
+  userSessionVersion: number
+  expiresAt: Date
+  createdAt: Date
+  usedAt: Date | null
+}
+
+export type NewAccountToken = Omit<AccountTokenRecord, 'createdAt' | 'usedAt'>
+
+export interface AccountTokenRepository {
+  insert(token: NewAccountToken): Promise<void>
+  /**
+   * Atomically marks a token of `purpose` that is unused and not expired at `now` as used, and
+   * returns it; null for anything else (unknown, another purpose, expired, used). Of two
+   * concurrent calls with one token at most one gets it.
+   */
+  consume(tokenHash: string, purpose: AccountTokenPurpose, now: Date): Promise<AccountTokenRecord | null>
+  /** Tokens of `userId` for `purpose` created at or after `since`: the per-account throttle. */
+  countSince(userId: string, purpose: AccountTokenPurpose, since: Date): Promise<number>
+}
+
 /** One storage engine: the repositories plus its lifecycle. */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite'
@@ -406,6 +477,8 @@ export interface Store {
   readonly signInSessions: SignInSessionRepository
   readonly authorizationCodes: AuthorizationCodeRepository
   readonly consents: ConsentRepository
+  readonly outbox: OutboxRepository
+  readonly accountTokens: AccountTokenRepository
   /** Resolves when the engine answers; rejects with `StoreUnavailableError` when it does not. */
   ping(): Promise<void>
   close(): Promise<void>

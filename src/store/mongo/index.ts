@@ -2,16 +2,19 @@
 import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb'
 import type { Logger } from '../../core/log.ts'
 import type {
+  AccountTokenRepository,
   AuthorizationCodeRepository,
   ClientRepository,
   ConsentRepository,
   LoginAttemptRepository,
+  OutboxRepository,
   RefreshTokenRepository,
   RevokedTokenRepository,
   SignInSessionRepository,
   SigningKeyRepository,
   Store,
 } from '../types.ts'
+import { accountTokenIndexes } from './account-tokens.ts'
 import { loginAttemptIndexes } from './attempts.ts'
 import { authorizationCodeIndexes } from './authorization-codes.ts'
 import { WriteClaims } from './claims.ts'
@@ -26,6 +29,7 @@ import {
 import { consentIndexes } from './consents.ts'
 import { bounded, within } from './deadline.ts'
 import { guard, mapUnavailable } from './errors.ts'
+import { MongoOutboxRepository } from './outbox.ts'
 import { MongoProductRepository, productIndexes } from './products.ts'
 import { MongoRevokedTokenRepository, revokedTokenIndexes } from './revoked-tokens.ts'
 import { MongoSignInSessionRepository, signInSessionIndexes } from './signin-sessions.ts'
@@ -72,6 +76,7 @@ const INDEXES: IndexPlan = {
   signin_sessions: signInSessionIndexes,
   authorization_codes: authorizationCodeIndexes,
   consents: consentIndexes,
+  account_tokens: accountTokenIndexes,
 }
 
 /**
@@ -121,6 +126,8 @@ class MongoStore implements Store {
   readonly signInSessions: SignInSessionRepository
   readonly authorizationCodes: AuthorizationCodeRepository
   readonly consents: ConsentRepository
+  readonly outbox: OutboxRepository
+  readonly accountTokens: AccountTokenRepository
 
   constructor(
     private readonly client: MongoClient,
@@ -140,6 +147,8 @@ class MongoStore implements Store {
     this.signInSessions = bounded(new MongoSignInSessionRepository(db), timeoutMS)
     this.authorizationCodes = bounded(compat.authorizationCodes(db), timeoutMS)
     this.consents = bounded(compat.consents(db), timeoutMS)
+    this.outbox = bounded(new MongoOutboxRepository(), timeoutMS)
+    this.accountTokens = bounded(compat.accountTokens(db), timeoutMS)
   }
 
   ping(): Promise<void> {

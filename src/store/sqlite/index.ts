@@ -4,10 +4,12 @@ import { dirname } from 'node:path'
 import type { Logger } from '../../core/log'
 import { StoreUnavailableError } from '../errors'
 import type { Store } from '../types'
+import { SqliteAccountTokenRepository } from './account-tokens'
 import { SqliteLoginAttemptRepository } from './attempts'
 import { SqliteAuthorizationCodeRepository } from './authorization-codes'
 import { SqliteClientRepository } from './clients'
 import { SqliteConsentRepository } from './consents'
+import { SqliteOutboxRepository } from './outbox'
 import { SqliteProductRepository } from './products'
 import { SqliteRevokedTokenRepository } from './revoked-tokens'
 import { migrate } from './schema'
@@ -145,6 +147,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     signInSessions: new SqliteSignInSessionRepository(db),
     authorizationCodes: new SqliteAuthorizationCodeRepository(db),
     consents: new SqliteConsentRepository(db),
+    outbox: new SqliteOutboxRepository(),
+    accountTokens: new SqliteAccountTokenRepository(db),
     async ping() {
       try {
         probe()

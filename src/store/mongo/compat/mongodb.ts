@@ -11,11 +11,13 @@ import {
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
 import type {
+  AccountTokenRepository,
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
+import { MongoAccountTokenRepository } from '../account-tokens.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
 import { MongoAuthorizationCodeRepository } from '../authorization-codes.ts'
 import type { VersionedDoc } from '../common.ts'
@@ -69,6 +71,10 @@ export class MongoDBCompat implements ServerCompat {
 
   authorizationCodes(db: Db): AuthorizationCodeRepository {
     return new MongoAuthorizationCodeRepository(db)
+  }
+
+  accountTokens(db: Db): AccountTokenRepository {
+    return new MongoAccountTokenRepository(db)
   }
 
   consents(db: Db): ConsentRepository {
