@@ -9,6 +9,7 @@ import { TokenInspector } from './auth/introspection'
 import { keyRoutes } from './auth/keys'
 import { logoutRoutes } from './auth/logout'
 import { authPlugin } from './auth/plugin'
+import { RecoveryService, recoveryRoutes } from './auth/recovery'
 import { AuthService } from './auth/service'
 import { SignInSessions, signInRoutes } from './auth/signin'
 import { LoginThrottle } from './auth/throttle'
@@ -30,15 +31,32 @@ import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
 import { KeyCipher } from './keys/cipher'
 import { KeyRing } from './keys/keyring'
+import type { MailSender } from './mail'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
 import { registrationRoutes, userRoutes } from './users'
 import { UserService } from './users/service'
 
+/** What a caller (the tests) may put in place of what `createServices` builds. */
+export interface ServiceOverrides {
+  /** Where the account mails go; by default the stub below. */
+  mail?: MailSender
+}
+
 /** The services behind the routes, built once per app; `logger` takes their security events. */
-export function createServices(config: Config, store: Store, logger: Logger = createLogger('silent')) {
+export function createServices(
+  config: Config,
+  store: Store,
+  logger: Logger = createLogger('silent'),
+  overrides: ServiceOverrides = {},
+) {
   const events = new SecurityEvents(logger)
+  // replaced by MailOutbox (mail-13): until then a mail is written to the log, links included.
+  const mail: MailSender = overrides.mail ?? {
+    send: async (m) =>
+      logger.info('mail (not sent: no outbox yet)', { to: m.to, subject: m.subject, text: m.text }),
+  }
   const keys = new KeyRing(store.signingKeys, new KeyCipher(config.keyEncryptionSecret), {
     activationDelay: config.keyActivationDelay,
     rotationInterval: config.keyRotationInterval,
@@ -68,8 +86,24 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     throttle,
     refreshTtl: config.refreshTokenTtl,
     events,
+    requireVerifiedEmail: config.requireVerifiedEmail,
+  })
+  const recovery = new RecoveryService({
+    users: store.users,
+    tokens: store.accountTokens,
+    refreshTokens: store.refreshTokens,
+    signInSessions: store.signInSessions,
+    mail,
+    throttle,
+    logger,
+    events,
+    publicUrl: config.publicUrl,
+    verifyTtl: config.verifyTokenTtl,
+    resetTtl: config.resetTokenTtl,
   })
   return {
+    mail,
+    recovery,
     keys,
     events,
     accessTokens,
@@ -84,7 +118,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
       auth,
       config.publicUrl,
     ),
-    users: new UserService(store.users, store.refreshTokens, throttle, events),
+    users: new UserService(store.users, store.refreshTokens, throttle, events, recovery),
     products: new ProductService(store.products),
     clients: new ClientService(store.clients, events),
     // The cookies are `Secure` when the service is reached over https.
@@ -141,6 +175,15 @@ export function createApp({
         clients: services.clientDirectory,
         passwordGrant: config.passwordGrant,
         guard: auth,
+        trustProxy: config.trustProxy,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(
+      recoveryRoutes({
+        recovery: services.recovery,
+        guard: auth,
+        cookieSecure: config.publicUrl.startsWith('https:'),
         trustProxy: config.trustProxy,
         bodyLimit: config.bodyLimit,
       }),
