@@ -86,6 +86,8 @@ async function main() {
     await app.server?.stop(false)
     clearTimeout(timer)
     services.keys.stop()
+    // Reset requests answered 202 finish their mail before the store closes.
+    await services.recovery.settled()
     await store.close()
     logger.info('stopped')
     logger.flush()

@@ -273,8 +273,12 @@ forEachStore(
     test('the forgot-password page asks for a login and answers the same whether or not it exists', async () => {
       const account = await ctx.registerUser({})
       const browser = new Browser(ctx.app, from(freshAddress()))
+      expect((await browser.get('/signin')).text).toContain(
+        '<a href="/forgot-password">Forgot your password?</a>',
+      )
       const form = await browser.get('/forgot-password')
       expect(form.status).toBe(200)
+      expect(form.text).toMatch(/<input id="login" [^>]*autocomplete="username"/)
       const known = await browser.post('/forgot-password', { csrf: csrfOf(form), login: account.email })
       const unknown = await browser.post('/forgot-password', { csrf: csrfOf(form), login: 'nobody-at-all' })
       expect(known.status).toBe(200)
