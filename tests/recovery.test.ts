@@ -343,6 +343,22 @@ forEachStore(
       expect((await ctx.client.post('/auth/password-reset/confirm', body(first))).status).toBe(400)
     })
 
+    test('of concurrent confirms with one token exactly one sets the password', async () => {
+      const account = await ctx.registerUser({})
+      await requestReset(ctx, account.email)
+      const token = tokenIn(mails.last(account.email), '/reset-password')
+      const passwords = Array.from({ length: 5 }, (_, i) => `concurrent password ${i}`)
+      const replies = await Promise.all(
+        passwords.map((newPassword) =>
+          ctx.client.post('/auth/password-reset/confirm', { body: { token, newPassword } }),
+        ),
+      )
+      const statuses = replies.map((reply) => reply.status)
+      expect(statuses.filter((status) => status === 204)).toHaveLength(1)
+      expect(statuses.filter((status) => status === 400)).toHaveLength(4)
+      await login(ctx.client, account.username, passwords[statuses.indexOf(204)] ?? '')
+    })
+
     test('the new password follows the rules of registration (422), and the token survives a 422', async () => {
       const account = await ctx.registerUser({})
       await requestReset(ctx, account.email)
