@@ -1,10 +1,9 @@
 /**
- * Email verification and password reset (issue #13): the JSON routes under `/auth`, and the pages
- * the mailed links open (`/verify-email`, `/reset-password`, `/forgot-password`), in the sign-in
- * page's look, with its CSRF protection, no script.
+ * Email verification and password reset (issue #13): the JSON routes under `/auth`, and with them
+ * the pages the mailed links open (`browser.ts`).
  */
+import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
-import { LOGIN_MAX, PASSWORD_MAX, textLength } from '../../core/domain'
 import { HttpError } from '../../core/errors'
 import {
   JSON_TYPE,
@@ -15,39 +14,20 @@ import {
   refuseDeclaredOversize,
   takes,
 } from '../../http/body'
-import { clientAddress } from '../../http/client-address'
-import { requestIdOf } from '../../http/request-log'
 import { problems } from '../../http/schemas'
 import type { authPlugin } from '../plugin'
-import { FORM_LIMIT, field, forbiddenPage, orRefusalPage, parseForm, seeOther } from '../signin'
-import { Csrf } from '../signin/csrf'
-import { pageResponse } from '../signin/pages'
+import { type RecoveryPagesOptions, recoveryPages, requestContext } from './browser'
 import { RESET_ACCEPTED, recoveryModels } from './model'
-import {
-  deadLinkPage,
-  forgotForm,
-  passwordChangedPage,
-  resetForm,
-  resetRequestedPage,
-  verifiedPage,
-} from './pages'
-import { FORGOT_PATH, RESET_PATH, type RecoveryService, VERIFY_PATH } from './service'
 
 export { RecoveryService } from './service'
 
-export interface RecoveryRoutesOptions {
-  recovery: RecoveryService
+export interface RecoveryRoutesOptions extends RecoveryPagesOptions {
   guard: ReturnType<typeof authPlugin>
-  /** Whether the cookies are `Secure` (the service is reached over https). */
-  cookieSecure: boolean
-  trustProxy: boolean
-  bodyLimit: number
 }
 
 /** A JSON body of these routes: a token and a password at most, well under 1 KiB. */
 const BODY_LIMIT = 4 * 1024
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
-const hidden = { detail: { hide: true } }
 
 /** JSON, or a form as an HTML page without script would post it. */
 const parseJsonOrForm = (limit: number) =>
@@ -62,9 +42,6 @@ const parseJsonOrForm = (limit: number) =>
     },
   )
 
-/** Whether `error` is the 400 of a dead token. */
-const deadToken = (error: unknown) => error instanceof HttpError && error.status === 400
-
 export function recoveryRoutes({
   recovery,
   guard,
@@ -72,24 +49,10 @@ export function recoveryRoutes({
   trustProxy,
   bodyLimit,
 }: RecoveryRoutesOptions) {
-  const csrf = new Csrf(cookieSecure)
   const limit = Math.min(BODY_LIMIT, bodyLimit)
   const parseJsonBody = parseJson(limit)
-  const parsePage = parseForm(Math.min(FORM_LIMIT, bodyLimit))
-  const contextOf = (request: Request, server: Parameters<typeof clientAddress>[1]) => ({
-    reqId: requestIdOf(request),
-    address: clientAddress(request, server, trustProxy),
-  })
-  /** A page with a form: its CSRF token, and the cookie when the browser has none yet. */
-  const formPage = (
-    request: Request,
-    title: string,
-    body: (token: string) => ReturnType<typeof resetForm>,
-    status = 200,
-  ) => {
-    const { token, setCookie } = csrf.issue(request)
-    return pageResponse(title, body(token), status, setCookie ? [['set-cookie', setCookie]] : [])
-  }
+  const contextOf = (request: Request, server: Server<unknown> | null) =>
+    requestContext(request, server, trustProxy)
 
   const api = new Elysia({ prefix: '/auth', tags: ['auth'] })
     .use(guard)
@@ -167,88 +130,5 @@ export function recoveryRoutes({
       },
     )
 
-  const pages = new Elysia()
-    .get(
-      VERIFY_PATH,
-      ({ request, server }) =>
-        orRefusalPage(async () => {
-          const token = new URL(request.url).searchParams.get('token') ?? ''
-          try {
-            const user = await recovery.verifyEmail(token, contextOf(request, server))
-            return pageResponse('Email confirmed', verifiedPage(user.username))
-          } catch (error) {
-            if (deadToken(error)) return pageResponse('Link expired', deadLinkPage('verify'), 400)
-            throw error
-          }
-        }),
-      hidden,
-    )
-    .get(
-      RESET_PATH,
-      ({ request }) => {
-        const token = new URL(request.url).searchParams.get('token') ?? ''
-        // Not consumed here: a mail scanner opening the link must not spend it.
-        if (token === '' || textLength(token) > 128)
-          return pageResponse('Link expired', deadLinkPage('reset'), 400)
-        return formPage(request, 'Choose a new password', (csrfToken) =>
-          resetForm({ csrf: csrfToken, token }),
-        )
-      },
-      hidden,
-    )
-    .post(
-      RESET_PATH,
-      ({ body, request, server }) =>
-        orRefusalPage(async () => {
-          if (!csrf.accepts(request, field(body, 'csrf'))) return forbiddenPage(undefined)
-          const token = field(body, 'token')
-          const password = field(body, 'password')
-          const again = (error: string) =>
-            formPage(
-              request,
-              'Choose a new password',
-              (csrfToken) => resetForm({ csrf: csrfToken, token, error }),
-              400,
-            )
-          if (password === '' || password !== field(body, 'confirm'))
-            return again('Enter the same new password twice.')
-          if (textLength(password) > PASSWORD_MAX) return again('The password is too long.')
-          try {
-            await recovery.confirmReset(token, password, contextOf(request, server))
-          } catch (error) {
-            if (error instanceof HttpError && error.status === 422)
-              return again('Choose a password of 8 to 128 characters.')
-            if (deadToken(error)) return pageResponse('Link expired', deadLinkPage('reset'), 400)
-            throw error
-          }
-          return seeOther(`${RESET_PATH}/done`)
-        }),
-      { parse: parsePage, ...hidden },
-    )
-    .get(`${RESET_PATH}/done`, () => pageResponse('Password changed', passwordChangedPage()), hidden)
-    .get(
-      FORGOT_PATH,
-      ({ request }) => formPage(request, 'Forgot your password', (token) => forgotForm(token)),
-      hidden,
-    )
-    .post(
-      FORGOT_PATH,
-      ({ body, request, server }) =>
-        orRefusalPage(async () => {
-          if (!csrf.accepts(request, field(body, 'csrf'))) return forbiddenPage(undefined)
-          const login = field(body, 'login').trim()
-          if (login === '' || textLength(login) > LOGIN_MAX)
-            return formPage(
-              request,
-              'Forgot your password',
-              (token) => forgotForm(token, 'Enter your username or email.'),
-              400,
-            )
-          await recovery.requestReset(login, contextOf(request, server))
-          return pageResponse('Check your mail', resetRequestedPage())
-        }),
-      { parse: parsePage, ...hidden },
-    )
-
-  return new Elysia().use(api).use(pages)
+  return new Elysia().use(api).use(recoveryPages({ recovery, cookieSecure, trustProxy, bodyLimit }))
 }
