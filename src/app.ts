@@ -9,6 +9,7 @@ import { TokenInspector } from './auth/introspection'
 import { keyRoutes } from './auth/keys'
 import { logoutRoutes } from './auth/logout'
 import { authPlugin } from './auth/plugin'
+import { RecoveryService, recoveryRoutes } from './auth/recovery'
 import { AuthService } from './auth/service'
 import { SignInSessions, signInRoutes } from './auth/signin'
 import { LoginThrottle } from './auth/throttle'
@@ -30,16 +31,35 @@ import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
 import { KeyCipher } from './keys/cipher'
 import { KeyRing } from './keys/keyring'
-import { LogTransport, MailOutbox, SmtpTransport } from './mail'
+import { LogTransport, MailOutbox, type MailSender, SmtpTransport } from './mail'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
 import { registrationRoutes, userRoutes } from './users'
 import { UserService } from './users/service'
 
+/** What a caller (the tests) may put in place of what `createServices` builds. */
+export interface ServiceOverrides {
+  /** Where the account mails go; by default the outbox (`MailOutbox`). */
+  mail?: MailSender
+}
+
 /** The services behind the routes, built once per app; `logger` takes their security events. */
-export function createServices(config: Config, store: Store, logger: Logger = createLogger('silent')) {
+export function createServices(
+  config: Config,
+  store: Store,
+  logger: Logger = createLogger('silent'),
+  overrides: ServiceOverrides = {},
+) {
   const events = new SecurityEvents(logger)
+  // Mails wait in the store's outbox; `index.ts` starts and stops the loop that delivers them.
+  const outbox = new MailOutbox({
+    outbox: store.outbox,
+    transport: config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new LogTransport(logger),
+    from: config.mailFrom,
+    logger,
+  })
+  const mail: MailSender = overrides.mail ?? outbox
   const keys = new KeyRing(store.signingKeys, new KeyCipher(config.keyEncryptionSecret), {
     activationDelay: config.keyActivationDelay,
     rotationInterval: config.keyRotationInterval,
@@ -69,17 +89,25 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
     throttle,
     refreshTtl: config.refreshTokenTtl,
     events,
+    requireVerifiedEmail: config.requireVerifiedEmail,
   })
-  // Mails wait in the store's outbox; `index.ts` starts and stops the loop that delivers them.
-  const mail = new MailOutbox({
-    outbox: store.outbox,
-    transport: config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new LogTransport(logger),
-    from: config.mailFrom,
+  const recovery = new RecoveryService({
+    users: store.users,
+    tokens: store.accountTokens,
+    refreshTokens: store.refreshTokens,
+    signInSessions: store.signInSessions,
+    mail,
+    throttle,
     logger,
+    events,
+    publicUrl: config.publicUrl,
+    verifyTtl: config.verifyTokenTtl,
+    resetTtl: config.resetTokenTtl,
   })
   return {
+    mail: outbox,
+    recovery,
     keys,
-    mail,
     events,
     accessTokens,
     idTokens,
@@ -93,7 +121,7 @@ export function createServices(config: Config, store: Store, logger: Logger = cr
       auth,
       config.publicUrl,
     ),
-    users: new UserService(store.users, store.refreshTokens, throttle, events),
+    users: new UserService(store.users, store.refreshTokens, throttle, events, recovery),
     products: new ProductService(store.products),
     clients: new ClientService(store.clients, events),
     // The cookies are `Secure` when the service is reached over https.
@@ -150,6 +178,15 @@ export function createApp({
         clients: services.clientDirectory,
         passwordGrant: config.passwordGrant,
         guard: auth,
+        trustProxy: config.trustProxy,
+        bodyLimit: config.bodyLimit,
+      }),
+    )
+    .use(
+      recoveryRoutes({
+        recovery: services.recovery,
+        guard: auth,
+        cookieSecure: config.publicUrl.startsWith('https:'),
         trustProxy: config.trustProxy,
         bodyLimit: config.bodyLimit,
       }),

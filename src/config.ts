@@ -55,6 +55,12 @@ export interface Config {
   passwordGrant: boolean
   /** Take the client address from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean
+  /** Only users who verified their email address may sign in (password grant, sign-in page). */
+  requireVerifiedEmail: boolean
+  /** Seconds an email verification link stays valid. */
+  verifyTokenTtl: number
+  /** Seconds a password reset link stays valid. */
+  resetTokenTtl: number
   admin: { username: string; email: string; password: string } | undefined
   logLevel: LogLevel
   /** `smtp://` or `smtps://` with any credentials; unset: mails are written to the log, not sent. */
@@ -368,6 +374,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registerMaxFailures: integer('REGISTER_MAX_FAILURES', env.REGISTER_MAX_FAILURES || '10', 1, 10000),
     passwordGrant: boolean('PASSWORD_GRANT', env.PASSWORD_GRANT ?? 'true'),
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
+    requireVerifiedEmail: boolean('REQUIRE_VERIFIED_EMAIL', env.REQUIRE_VERIFIED_EMAIL || 'false'),
+    verifyTokenTtl: parseDuration('VERIFY_TOKEN_TTL', env.VERIFY_TOKEN_TTL || '24h'),
+    resetTokenTtl: parseDuration('RESET_TOKEN_TTL', env.RESET_TOKEN_TTL || '30m'),
     admin: admin(env),
     logLevel,
     smtpUrl: smtpUrl(env.SMTP_URL),

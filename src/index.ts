@@ -91,6 +91,8 @@ async function main() {
     await app.server?.stop(false)
     clearTimeout(timer)
     services.keys.stop()
+    // Reset requests answered 202 finish their mail before the store closes.
+    await services.recovery.settled()
     // The mail being sent is finished; the rest wait in the outbox for the next instance to start.
     await services.mail.stop()
     await store.close()

@@ -41,6 +41,9 @@ describe('configuration (docs/api.md, Configuration)', () => {
       keyActivationDelay: 10 * 60,
       logLevel: 'info',
       admin: undefined,
+      requireVerifiedEmail: false,
+      verifyTokenTtl: 24 * 3600,
+      resetTokenTtl: 30 * 60,
     })
   })
 
@@ -57,6 +60,18 @@ describe('configuration (docs/api.md, Configuration)', () => {
       120,
       512 * 1024,
     ])
+  })
+
+  test('REQUIRE_VERIFIED_EMAIL is a boolean; VERIFY_TOKEN_TTL and RESET_TOKEN_TTL are durations', () => {
+    const config = load({ REQUIRE_VERIFIED_EMAIL: 'yes', VERIFY_TOKEN_TTL: '2d', RESET_TOKEN_TTL: '10m' })
+    expect(config).toMatchObject({
+      requireVerifiedEmail: true,
+      verifyTokenTtl: 2 * 86400,
+      resetTokenTtl: 600,
+    })
+    expect(() => load({ REQUIRE_VERIFIED_EMAIL: 'maybe' })).toThrow('REQUIRE_VERIFIED_EMAIL')
+    expect(() => load({ VERIFY_TOKEN_TTL: 'a day' })).toThrow('VERIFY_TOKEN_TTL')
+    expect(() => load({ RESET_TOKEN_TTL: '0' })).toThrow('RESET_TOKEN_TTL')
   })
 
   test('SESSION_TTL is a duration', () => {

@@ -5,6 +5,7 @@ import type { TSchema } from 'elysia'
 import { TypeCompiler } from 'elysia/type-system'
 import { version } from '../package.json'
 import { authModels } from '../src/auth/model'
+import { recoveryModels } from '../src/auth/recovery/model'
 import { clientModels } from '../src/clients/model'
 import { API_SCOPES, DOCS_CLIENT_ID, OIDC_SCOPES } from '../src/core/domain'
 import { ASSETS, DOCS_PATHS } from '../src/http/docs'
@@ -35,9 +36,24 @@ const PUBLIC = new Set([
   'get /products',
   'get /products/{id}',
   'get /.well-known/jwks.json',
+  // Email verification and password reset: the mailed token is the credential (tests/recovery.test.ts).
+  'post /auth/verify-email',
+  'post /auth/password-reset',
+  'post /auth/password-reset/confirm',
 ])
 /** The sign-in pages: HTML for browsers, not API, so left out like the docs (docs/api.md, Sign-in page). */
-const PAGES = ['/signin', '/signin/done', '/signout', '/authorize', '/authorize/consent', '/logout']
+const PAGES = [
+  '/signin',
+  '/signin/done',
+  '/signout',
+  '/authorize',
+  '/authorize/consent',
+  '/logout',
+  '/verify-email',
+  '/reset-password',
+  '/reset-password/done',
+  '/forgot-password',
+]
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||
   PAGES.includes(path) ||
@@ -202,9 +218,11 @@ describe('the OpenAPI document', () => {
           '/auth/refresh',
           '/auth/logout',
         ].includes(path)
+        // Registration and the account recovery routes are no OAuth endpoints: they answer problems.
+        const problemRoutes = /^\/auth\/(register|verify-email|password-reset)\b/
         const oauth =
           path.startsWith('/auth/') &&
-          path !== '/auth/register' &&
+          !problemRoutes.test(path) &&
           (status === '400' || (clientAuth && status === '401'))
         // Client metadata errors take the RFC 7591 form (section 3.2.2).
         const registration = path.startsWith('/clients') && status === '400' && method !== 'get'
@@ -276,6 +294,7 @@ describe('the OpenAPI document', () => {
       ...productModels,
       ...userModels,
       ...clientModels,
+      ...recoveryModels,
     }
     const schemaOf = (schema: TSchema | string): TSchema =>
       typeof schema === 'string' ? (models[schema] as TSchema) : schema

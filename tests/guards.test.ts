@@ -31,6 +31,16 @@ const PUBLIC = [
   'POST /authorize/consent',
   'GET /logout',
   'POST /logout',
+  // Email verification and password reset: the mailed token is the credential (tests/recovery.test.ts).
+  'POST /auth/verify-email',
+  'POST /auth/password-reset',
+  'POST /auth/password-reset/confirm',
+  'GET /verify-email',
+  'GET /reset-password',
+  'POST /reset-password',
+  'GET /reset-password/done',
+  'GET /forgot-password',
+  'POST /forgot-password',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'
@@ -68,6 +78,7 @@ forEachStore('guards', (ctx) => {
         'GET /userinfo',
         'POST /userinfo',
         'POST /auth/logout-all',
+        'POST /auth/verify-email/resend',
         ...ADMIN_ONLY,
         'GET /users/:id',
         'POST /products',

@@ -12,7 +12,7 @@ forEachStore(
     const changeSelf = async (method: 'PATCH' | 'PUT', change: Record<string, unknown>) => {
       let body = change
       if (method === 'PUT') {
-        const { id: _, createdAt: __, updatedAt: ___, ...current } = (await self()).body
+        const { id: _, createdAt: __, updatedAt: ___, emailVerified: ____, ...current } = (await self()).body
         body = { ...current, ...change }
       }
       return ctx.client.request(method, `/users/${ctx.admin.id}`, { token: ctx.admin.token, body })

@@ -24,6 +24,7 @@ forEachStore(
           fullName: 'Ada Lovelace',
           role: 'user',
           disabled: false,
+          emailVerified: false,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         })

@@ -48,8 +48,8 @@ export const accessTokenHash = (accessToken: string) =>
 
 /**
  * The claims of `user` that `scopes` release (Core section 5.4): `profile` gives the username,
- * the name and when the account last changed; `email` the address. Nothing verifies addresses yet,
- * so `email_verified` is false.
+ * the name and when the account last changed; `email` the address, and whether its owner proved it
+ * by following the link mailed to it.
  */
 export function userClaims(user: UserRecord, scopes: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = { sub: user.id }
@@ -61,7 +61,7 @@ export function userClaims(user: UserRecord, scopes: readonly string[]): Record<
   }
   if (scopes.includes('email')) {
     claims.email = user.email
-    claims.email_verified = false
+    claims.email_verified = user.emailVerified
   }
   return claims
 }

@@ -45,15 +45,25 @@ export interface AuthServiceDeps {
   /** Seconds. */
   refreshTtl: number
   events?: SecurityEvents
+  /** `REQUIRE_VERIFIED_EMAIL`: a right password of an unverified address is refused too. */
+  requireVerifiedEmail?: boolean
 }
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
 const BAD_CREDENTIALS = 'invalid username or password'
 
-/** `verifyCredentials` refused: no such user or a wrong password (`invalid`), or a disabled account. */
+const UNVERIFIED = 'verify your email first: follow the link we mailed you'
+
+/**
+ * `verifyCredentials` refused: no such user or a wrong password (`invalid`), a disabled account,
+ * or an unverified address while `REQUIRE_VERIFIED_EMAIL` is on. Only the first is told to who does
+ * not know the password.
+ */
 export class CredentialsRefused extends Error {
-  constructor(readonly reason: 'invalid' | 'disabled') {
-    super(reason === 'invalid' ? BAD_CREDENTIALS : 'the account is disabled')
+  constructor(readonly reason: 'invalid' | 'disabled' | 'unverified') {
+    super(
+      reason === 'invalid' ? BAD_CREDENTIALS : reason === 'disabled' ? 'the account is disabled' : UNVERIFIED,
+    )
     this.name = 'CredentialsRefused'
   }
 }
@@ -68,6 +78,7 @@ export class AuthService {
   private readonly throttle: LoginThrottle
   private readonly refreshTtl: number
   private readonly events: SecurityEvents
+  private readonly requireVerifiedEmail: boolean
 
   constructor(deps: AuthServiceDeps) {
     this.users = deps.users
@@ -78,6 +89,7 @@ export class AuthService {
     this.throttle = deps.throttle
     this.refreshTtl = deps.refreshTtl
     this.events = deps.events ?? SecurityEvents.none
+    this.requireVerifiedEmail = deps.requireVerifiedEmail ?? false
   }
 
   /**
@@ -97,8 +109,8 @@ export class AuthService {
       return await this.issue(user, crypto.randomUUID(), { clientId: client.clientId, scopes })
     } catch (error) {
       if (!(error instanceof CredentialsRefused)) throw error
-      // Only who knows the password learns that the account is disabled.
-      throw invalidGrant(error.reason === 'disabled' ? 'the account is disabled' : BAD_CREDENTIALS)
+      // Only who knows the password learns that the account is disabled or unverified.
+      throw invalidGrant(error.message)
     }
   }
 
@@ -136,6 +148,10 @@ export class AuthService {
     if (user.disabled) {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'account_disabled' })
       throw new CredentialsRefused('disabled')
+    }
+    if (this.requireVerifiedEmail && !user.emailVerified) {
+      this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'email_unverified' })
+      throw new CredentialsRefused('unverified')
     }
     return user
   }

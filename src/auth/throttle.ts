@@ -8,7 +8,11 @@ export interface ThrottleOptions {
   window: number
   /** Failed registrations (a taken username or email) allowed per client address within the window. */
   registerMaxFailures?: number
+  /** Password reset requests allowed per client address within the window (default 10). */
+  resetMaxRequests?: number
 }
+
+const RESET_MAX_REQUESTS = 10
 
 /** Failures one address may make across all usernames, as a multiple of `maxFailures` (docs/api.md, Authentication). */
 const PER_ADDRESS_FACTOR = 4
@@ -124,6 +128,16 @@ export class LoginThrottle {
   beginRegistration(address: string): Promise<Attempt> {
     const max = this.options.registerMaxFailures ?? this.options.maxFailures * PER_ADDRESS_FACTOR
     return this.start([[`register:${addressGroup(address)}`, max]], 'too many failed registrations')
+  }
+
+  /**
+   * Starts a password reset request from `address`: every request counts, whatever the account,
+   * and past the limit throws 429 with `Retry-After`. It also keeps one address from mailing many
+   * accounts; the per-account limit is the recovery service's (at most a few mails an hour).
+   */
+  async beginPasswordReset(address: string): Promise<void> {
+    const max = this.options.resetMaxRequests ?? RESET_MAX_REQUESTS
+    await this.start([[`reset:${addressGroup(address)}`, max]], 'too many password reset requests')
   }
 
   private async start(limits: [key: string, max: number][], what: string): Promise<Attempt> {

@@ -16,7 +16,9 @@ const UserInfo = t.Object(
     name: t.Optional(t.String({ description: '`profile`: the full name' })),
     updated_at: t.Optional(t.Integer({ description: '`profile`: seconds since the epoch' })),
     email: t.Optional(t.String({ description: '`email`' })),
-    email_verified: t.Optional(t.Boolean({ description: '`email`: false until addresses are verified' })),
+    email_verified: t.Optional(
+      t.Boolean({ description: '`email`: whether the address was proven by a link mailed to it' }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -11,7 +11,13 @@ export type SecurityEventName =
   | 'password_change_failed'
   | 'password_change_throttled'
   | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset_throttled'
+  | 'password_reset_completed'
+  | 'password_reset_refused'
   | 'email_changed'
+  | 'email_verified'
+  | 'verification_refused'
   | 'role_changed'
   | 'account_disabled'
   | 'account_enabled'
@@ -30,6 +36,9 @@ const WARNINGS: ReadonlySet<SecurityEventName> = new Set([
   'code_reused',
   'password_change_failed',
   'password_change_throttled',
+  'password_reset_throttled',
+  'password_reset_refused',
+  'verification_refused',
 ])
 
 /** Where a request came from, as the routes hand it to a service. */

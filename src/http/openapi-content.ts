@@ -169,6 +169,7 @@ const user = {
   fullName: 'Ada Lovelace',
   role: 'user',
   disabled: false,
+  emailVerified: true,
   createdAt: at,
   updatedAt: at,
 }
@@ -233,6 +234,16 @@ export const EXAMPLES: Record<string, unknown> = {
     disabled: false,
   },
   PatchUser: { disabled: true },
+  VerifyEmail: { token: '8Vx3o1VqZyPpS6m0nYQ2g4v7bJxk1yF3Qm9hXo2tC5E' },
+  PasswordResetRequest: { login: user.email },
+  PasswordResetConfirm: {
+    token: 'Qm9hXo2tC5E8Vx3o1VqZyPpS6m0nYQ2g4v7bJxk1yF3',
+    newPassword: 'a new long passphrase',
+  },
+  ResetAccepted: {
+    status: 'accepted',
+    detail: 'If an account matches, a link to choose a new password is on its way to its email address.',
+  },
   PatchMe: {
     fullName: 'Ada King',
     password: 'a new long passphrase',
@@ -307,7 +318,7 @@ const USER_INFO_EXAMPLE = {
   name: user.fullName,
   updated_at: 1764322800,
   email: user.email,
-  email_verified: false,
+  email_verified: true,
 }
 
 /** Examples of bodies without a schema name, by operationId and status. */

@@ -65,6 +65,9 @@ export const User = t.Object({
   fullName: t.String(),
   role: Role,
   disabled: t.Boolean(),
+  emailVerified: t.Boolean({
+    description: 'The address was proven by following the link mailed to it; false again after a change',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 })
@@ -149,6 +152,7 @@ export const publicUser = (u: UserRecord): User => ({
   fullName: u.fullName,
   role: u.role,
   disabled: u.disabled,
+  emailVerified: u.emailVerified,
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),
 })

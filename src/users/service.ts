@@ -1,3 +1,4 @@
+import { type AccountMails, NO_ACCOUNT_MAILS } from '../core/account-mails'
 import type { UserSortField } from '../core/domain'
 import { conflict, forbidden, HttpError, notFound } from '../core/errors'
 import { hashPassword, verifyPassword } from '../core/passwords'
@@ -39,6 +40,10 @@ export interface PasswordThrottle {
   beginRegistration(address: string): Promise<ThrottledAttempt>
 }
 
+/** Whether `changes` give `user` another address (the store keeps addresses lower-cased). */
+const emailChanges = (user: UserRecord, changes: UserChanges) =>
+  changes.email !== undefined && changes.email.toLowerCase() !== user.email
+
 /** The store's `LastAdminError` as the 409 the API answers; other errors as they are. */
 function lastAdminConflict(error: unknown): never {
   if (error instanceof LastAdminError) throw conflict('this would remove the last enabled admin', '/role')
@@ -52,6 +57,8 @@ export class UserService {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly throttle: PasswordThrottle,
     private readonly events: SecurityEvents = SecurityEvents.none,
+    /** The verification and notice mails (`auth/recovery/`, handed over by `app.ts`). */
+    private readonly mails: AccountMails = NO_ACCOUNT_MAILS,
   ) {}
 
   /**
@@ -67,6 +74,7 @@ export class UserService {
     })
     const user = await this.create(input)
     await attempt.succeeded()
+    await this.mails.sendVerification(user)
     return user
   }
 
@@ -119,6 +127,8 @@ export class UserService {
     const touchesAccess = changes.role !== undefined || changes.disabled !== undefined
     const before = touchesAccess || changes.email !== undefined ? await this.users.findById(id) : null
     if (touchesAccess && !before) throw notFound('user')
+    // A new address is unproven until its owner follows the link mailed to it.
+    if (before && emailChanges(before, changes)) changes.emailVerified = false
     changes.endSessions =
       password !== undefined ||
       (before !== null && changes.role !== undefined && changes.role !== before.role) ||
@@ -127,6 +137,7 @@ export class UserService {
     if (!updated) throw notFound('user')
     if (password !== undefined || changes.disabled) await this.refreshTokens.revokeAllForUser(id, new Date())
     this.recordChanges(before, updated, password !== undefined, context)
+    await this.mailEmailChange(before, updated)
     return updated
   }
 
@@ -176,11 +187,21 @@ export class UserService {
       changes.passwordHash = await hashPassword(password)
       changes.endSessions = true
     }
+    // A new address is unproven until its owner follows the link mailed to it.
+    if (emailChanges(actor, changes)) changes.emailVerified = false
     const updated = await this.users.update(actor.id, changes, expectedVersion)
     if (!updated) throw notFound('user')
     if (password !== undefined) await this.refreshTokens.revokeAllForUser(actor.id, new Date())
     this.recordChanges(actor, updated, password !== undefined, { ...context, actorId: actor.id })
+    await this.mailEmailChange(actor, updated)
     return updated
+  }
+
+  /** After an address changed: a verification link to the new one, a notice to the old one. */
+  private async mailEmailChange(before: UserRecord | null, after: UserRecord): Promise<void> {
+    if (!before || before.email === after.email) return
+    await this.mails.sendVerification(after)
+    await this.mails.sendEmailChanged(after, before.email)
   }
 
   /** The security events of a change from `before` (when it was read) to `after`. */

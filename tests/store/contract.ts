@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { useStore } from '../support/fixture'
 import type { Engine } from '../support/stores'
+import { describeAccountTokenContract } from './contract/account-tokens'
 import { describeLoginAttemptContract } from './contract/attempts'
 import { describeAuthorizationCodeContract } from './contract/authorization-codes'
 import { describeClientContract } from './contract/clients'
@@ -42,6 +43,7 @@ export function describeStoreContract(engine: Engine): void {
     describeRevokedTokenContract(store)
     describeAuthorizationCodeContract(store)
     describeConsentContract(store)
+    describeAccountTokenContract(store)
   })
 
   describe(`store contract: ${engine}, a fresh store per test`, () => {

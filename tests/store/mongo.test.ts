@@ -53,6 +53,7 @@ describe('mongodb store', () => {
       fullName: input.fullName,
       role: 'user',
       disabled: false,
+      emailVerified: false,
       passwordHash: '$argon2id$v=19$stub',
       version: 1,
       createdAt: user.createdAt,

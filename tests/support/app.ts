@@ -1,4 +1,4 @@
-import { type App, createApp, createServices, type Services } from '../../src/app'
+import { type App, createApp, createServices, type ServiceOverrides, type Services } from '../../src/app'
 import { type Config, loadConfig } from '../../src/config'
 import { createLogger, type Logger } from '../../src/core/log'
 import type { Store } from '../../src/store/types'
@@ -66,9 +66,11 @@ export function testApp(
   store: Store,
   env: Record<string, string> = {},
   logger: Logger = createLogger('silent'),
+  /** In place of what `createServices` builds, such as a mail sender that keeps the mails. */
+  overrides: ServiceOverrides = {},
 ) {
   const config = testConfig(env)
-  const services = createServices(config, store, logger)
+  const services = createServices(config, store, logger, overrides)
   const app = createApp({ config, store, logger, services })
   return { app, config, services, client: new Client(app, services) }
 }

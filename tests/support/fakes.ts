@@ -131,6 +131,7 @@ export class FakeUserRepository extends Records<UserRecord> implements UserRepos
     const next: UserRecord = {
       ...current,
       ...fields,
+      emailVerified: changes.emailVerified ?? current.emailVerified,
       email: (changes.email ?? current.email).toLowerCase(),
       version: current.version + 1,
       sessionVersion: current.sessionVersion + (endSessions ? 1 : 0),

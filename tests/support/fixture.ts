@@ -19,6 +19,7 @@ import type { App, Services } from '../../src/app'
 import type { Config } from '../../src/config'
 import type { Role } from '../../src/core/domain'
 import type { Logger } from '../../src/core/log'
+import type { MailSender } from '../../src/mail'
 import type { Store } from '../../src/store/types'
 import type { User } from '../../src/users/model'
 import { type Account, type Client, createAdmin, type newAccount, registerUser, testApp } from './app'
@@ -70,6 +71,8 @@ export interface FixtureOptions<A extends Accounts> {
   per?: Per
   /** The app's logger (access log, security events); silent when not given. */
   logger?: Logger
+  /** Where the app's mails go (a `FakeMailSender` keeps them); the log stub when not given. */
+  mail?: MailSender
 }
 
 /** Registers `setUp` and `tearDown` around every test (`per: 'test'`) or around them all. */
@@ -131,7 +134,7 @@ export function useFixture<const A extends Accounts = Record<never, Role>>(
   around(
     options.per,
     async () => {
-      const made = testApp(base.store, options.env, options.logger)
+      const made = testApp(base.store, options.env, options.logger, { mail: options.mail })
       const accounts = await Promise.all(
         roles.map(async ([name, role]) => {
           const account = role === 'admin' ? await createAdmin(made.client) : await registerUser(made.client)

@@ -32,6 +32,8 @@ export const FORM_LIMIT = 8 * 1024
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 const BAD_CREDENTIALS = 'Incorrect username, email or password.'
 const MISSING = 'Enter your username or email, and your password.'
+const UNVERIFIED =
+  'Your email address is not verified yet. Follow the link in the mail we sent you, then sign in again.'
 /** The Retry-After of a 503 that does not bring its own. */
 const RETRY_AFTER_UNAVAILABLE = 5
 
@@ -170,6 +172,8 @@ export function signInRoutes({ auth, sessions, trustProxy, bodyLimit }: SignInRo
           const { cookie } = await sessions.start(user, authTime)
           return seeOther(next ?? SIGNED_IN_PATH, cookie)
         } catch (error) {
+          // Only after a right password: an unverified address is told (REQUIRE_VERIFIED_EMAIL).
+          if (error instanceof CredentialsRefused && error.reason === 'unverified') return again(UNVERIFIED)
           // Unknown, wrong password and disabled alike: who exists is not told.
           if (error instanceof CredentialsRefused) return again(BAD_CREDENTIALS)
           return refusalPage(error, next)

@@ -97,7 +97,8 @@ ${error && html`<p class="error" role="alert" id="signin-error">${error}</p>`}
 <p><label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" maxlength="${PASSWORD_MAX}" required${invalid}${refocus && html` autofocus`}></p>
 <p><button type="submit">Sign in</button></p>
-</form>`
+</form>
+<p><a href="/forgot-password">Forgot your password?</a></p>`
 }
 
 /** After signing in without a place to go: who is signed in, and a way out. */

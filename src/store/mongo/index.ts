@@ -14,7 +14,7 @@ import type {
   SigningKeyRepository,
   Store,
 } from '../types.ts'
-import { MongoAccountTokenRepository } from './account-tokens.ts'
+import { accountTokenIndexes } from './account-tokens.ts'
 import { loginAttemptIndexes } from './attempts.ts'
 import { authorizationCodeIndexes } from './authorization-codes.ts'
 import { WriteClaims } from './claims.ts'
@@ -77,6 +77,7 @@ const INDEXES: IndexPlan = {
   authorization_codes: authorizationCodeIndexes,
   consents: consentIndexes,
   outbox: outboxIndexes,
+  account_tokens: accountTokenIndexes,
 }
 
 /**
@@ -148,7 +149,7 @@ class MongoStore implements Store {
     this.authorizationCodes = bounded(compat.authorizationCodes(db), timeoutMS)
     this.consents = bounded(compat.consents(db), timeoutMS)
     this.outbox = bounded(compat.outbox(db), timeoutMS)
-    this.accountTokens = new MongoAccountTokenRepository()
+    this.accountTokens = bounded(compat.accountTokens(db), timeoutMS)
   }
 
   ping(): Promise<void> {

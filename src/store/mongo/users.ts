@@ -34,6 +34,8 @@ export interface UserDoc extends VersionedDoc {
   fullName: string
   role: Role
   disabled: boolean
+  /** Absent on users stored before email verification: false. */
+  emailVerified?: boolean
   passwordHash: string
   /** Absent on users stored before sessions could be ended: 0. */
   sessionVersion?: number
@@ -67,7 +69,7 @@ function toRecord(doc: UserDoc): UserRecord {
     fullName: doc.fullName,
     role: doc.role,
     disabled: doc.disabled,
-    emailVerified: false, // placeholder (#13 account flows replace it with the stored value)
+    emailVerified: doc.emailVerified ?? false,
     passwordHash: doc.passwordHash,
     version: doc.version,
     sessionVersion: doc.sessionVersion ?? 0,
@@ -104,7 +106,8 @@ export class MongoUserRepository implements UserRepository {
   create(input: NewUser): Promise<UserRecord> {
     return guard(async () => {
       const now = new Date()
-      const doc = { ...(toStored(input) as Omit<UserDoc, '_id'>), version: 1, createdAt: now, updatedAt: now }
+      const stored = toStored({ ...input, emailVerified: input.emailVerified ?? false })
+      const doc = { ...(stored as Omit<UserDoc, '_id'>), version: 1, createdAt: now, updatedAt: now }
       try {
         const { insertedId } = await this.users.insertOne(doc as UserDoc)
         return toRecord({ ...doc, _id: insertedId })

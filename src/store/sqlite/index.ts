@@ -148,7 +148,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     authorizationCodes: new SqliteAuthorizationCodeRepository(db),
     consents: new SqliteConsentRepository(db),
     outbox: new SqliteOutboxRepository(db),
-    accountTokens: new SqliteAccountTokenRepository(),
+    accountTokens: new SqliteAccountTokenRepository(db),
     async ping() {
       try {
         probe()

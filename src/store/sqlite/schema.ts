@@ -181,6 +181,23 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
   `,
+  // Email verification and password reset (issue #13): users prove their address; single-use
+  // account tokens by hash, kept a day past expiry for the per-account throttle (countSince).
+  `
+  ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE account_tokens (
+    token_hash           TEXT PRIMARY KEY,
+    purpose              TEXT NOT NULL,
+    user_id              TEXT NOT NULL,
+    email                TEXT NOT NULL,
+    user_session_version INTEGER NOT NULL,
+    expires_at           INTEGER NOT NULL,
+    created_at           INTEGER NOT NULL,
+    used_at              INTEGER
+  );
+  CREATE INDEX account_tokens_user ON account_tokens (user_id, purpose, created_at);
+  CREATE INDEX account_tokens_expires_at ON account_tokens (expires_at);
+  `,
 ]
 
 /**

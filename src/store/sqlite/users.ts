@@ -22,6 +22,7 @@ interface UserRow {
   full_name: string
   role: Role
   disabled: number
+  email_verified: number
   password_hash: string
   version: number
   session_version: number
@@ -31,7 +32,7 @@ interface UserRow {
 }
 
 const COLUMNS =
-  'id, username, email, full_name, role, disabled, password_hash, version, session_version, ended_sessions, created_at, updated_at'
+  'id, username, email, full_name, role, disabled, email_verified, password_hash, version, session_version, ended_sessions, created_at, updated_at'
 
 /** Usernames sort by their lower-cased key (emails are lower-case already), so the order ignores case. */
 const SORT_COLUMNS: Record<UserSortField, string> = {
@@ -51,7 +52,7 @@ function toRecord(row: UserRow): UserRecord {
     fullName: row.full_name,
     role: row.role,
     disabled: row.disabled !== 0,
-    emailVerified: false, // placeholder (#13 account flows replace it with the stored value)
+    emailVerified: row.email_verified !== 0,
     passwordHash: row.password_hash,
     version: row.version,
     sessionVersion: row.session_version,
@@ -81,9 +82,9 @@ export class SqliteUserRepository implements UserRepository {
   constructor(private readonly db: Database) {
     this.#insert = db.query<UserRow, Params>(
       `INSERT INTO users (id, username, username_key, email, full_name, full_name_key, role,
-         disabled, password_hash, version, created_at, updated_at)
+         disabled, email_verified, password_hash, version, created_at, updated_at)
        VALUES ($id, $username, $usernameKey, $email, $fullName, $fullNameKey, $role,
-         $disabled, $passwordHash, 1, $now, $now)
+         $disabled, $emailVerified, $passwordHash, 1, $now, $now)
        RETURNING ${COLUMNS}`,
     )
     this.#findById = db.query<UserRow, Params>(`SELECT ${COLUMNS} FROM users WHERE id = $id`)
@@ -101,6 +102,7 @@ export class SqliteUserRepository implements UserRepository {
          full_name_key = coalesce($fullNameKey, full_name_key),
          role = coalesce($role, role),
          disabled = coalesce($disabled, disabled),
+         email_verified = coalesce($emailVerified, email_verified),
          password_hash = coalesce($passwordHash, password_hash),
          session_version = session_version + $endSessions,
          version = version + 1,
@@ -134,6 +136,7 @@ export class SqliteUserRepository implements UserRepository {
         fullNameKey: input.fullName.toLowerCase(),
         role: input.role,
         disabled: input.disabled,
+        emailVerified: input.emailVerified ?? false,
         passwordHash: input.passwordHash,
         now: Date.now(),
       }),
@@ -192,6 +195,7 @@ export class SqliteUserRepository implements UserRepository {
       fullNameKey: changes.fullName?.toLowerCase() ?? null,
       role: changes.role ?? null,
       disabled: changes.disabled ?? null,
+      emailVerified: changes.emailVerified ?? null,
       passwordHash: changes.passwordHash ?? null,
       endSessions: changes.endSessions ? 1 : 0,
       now: Date.now(),

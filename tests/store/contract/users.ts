@@ -12,8 +12,8 @@ export function describeUserContract(store: GetStore): void {
       const user = await store().users.create(input)
       expect(user).toEqual({
         ...input,
-        emailVerified: false,
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        emailVerified: false,
         version: 1,
         sessionVersion: 0,
         endedSessions: {},
@@ -36,6 +36,23 @@ export function describeUserContract(store: GetStore): void {
     test('findById returns exactly what create returned', async () => {
       const user = await store().users.create(newUser())
       expect(await store().users.findById(user.id)).toEqual(user)
+    })
+
+    test('emailVerified defaults to false, round-trips on create and update, and other writes keep it', async () => {
+      const plain = await store().users.create(newUser())
+      expect(plain.emailVerified).toBe(false)
+      const verified = await store().users.create(newUser({ emailVerified: true }))
+      expect(verified.emailVerified).toBe(true)
+      expect((await store().users.findById(verified.id))?.emailVerified).toBe(true)
+      expect((await store().users.update(plain.id, { emailVerified: true }))?.emailVerified).toBe(true)
+      expect((await store().users.update(plain.id, { fullName: 'Still verified' }))?.emailVerified).toBe(true)
+      expect((await store().users.findByLogin(plain.username))?.emailVerified).toBe(true)
+      const unverified = await store().users.update(plain.id, {
+        email: `new.${plain.email}`,
+        emailVerified: false,
+      })
+      expect(unverified?.emailVerified).toBe(false)
+      expect((await store().users.findById(plain.id))?.emailVerified).toBe(false)
     })
 
     test('findById of an unknown id is null', async () => {

@@ -15,6 +15,7 @@ import {
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
 import type {
+  AccountTokenRepository,
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
@@ -25,6 +26,7 @@ import { failuresOf, MongoLoginAttemptRepository } from '../attempts.ts'
 import { CLAIM_WAIT_MS, CLAIMS_COLLECTION, type WriteClaims } from '../claims.ts'
 import type { VersionedDoc } from '../common.ts'
 import { guard } from '../errors.ts'
+import { FerretDBAccountTokenRepository } from './ferretdb-account-tokens.ts'
 import { FerretDBAuthorizationCodeRepository } from './ferretdb-codes.ts'
 import { FerretDBConsentRepository } from './ferretdb-consents.ts'
 import { MonitorWatchdog } from './ferretdb-monitor.ts'
@@ -102,6 +104,10 @@ export class FerretDBCompat extends MongoDBCompat {
 
   override authorizationCodes(db: Db): AuthorizationCodeRepository {
     return new FerretDBAuthorizationCodeRepository(db, this.claims)
+  }
+
+  override accountTokens(db: Db): AccountTokenRepository {
+    return new FerretDBAccountTokenRepository(db, this.claims)
   }
 
   override consents(db: Db): ConsentRepository {

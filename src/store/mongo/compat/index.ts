@@ -15,6 +15,7 @@ import type {
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
 import type {
+  AccountTokenRepository,
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
@@ -68,6 +69,8 @@ export interface ServerCompat {
   loginAttempts(db: Db): LoginAttemptRepository
   /** The authorization codes as this server needs them (one redeem wins). */
   authorizationCodes(db: Db): AuthorizationCodeRepository
+  /** The account tokens as this server needs them (one consume wins). */
+  accountTokens(db: Db): AccountTokenRepository
   /** The consents as this server needs them (one record per user and client, grants never lost). */
   consents(db: Db): ConsentRepository
   /** The mail outbox as this server needs it (each mail claimed by one instance at a time). */

@@ -11,12 +11,14 @@ import {
 } from 'mongodb'
 import type { Logger } from '../../../core/log.ts'
 import type {
+  AccountTokenRepository,
   AuthorizationCodeRepository,
   ConsentRepository,
   LoginAttemptRepository,
   OutboxRepository,
   RefreshTokenRepository,
 } from '../../types.ts'
+import { MongoAccountTokenRepository } from '../account-tokens.ts'
 import { MongoLoginAttemptRepository } from '../attempts.ts'
 import { MongoAuthorizationCodeRepository } from '../authorization-codes.ts'
 import type { VersionedDoc } from '../common.ts'
@@ -71,6 +73,10 @@ export class MongoDBCompat implements ServerCompat {
 
   authorizationCodes(db: Db): AuthorizationCodeRepository {
     return new MongoAuthorizationCodeRepository(db)
+  }
+
+  accountTokens(db: Db): AccountTokenRepository {
+    return new MongoAccountTokenRepository(db)
   }
 
   consents(db: Db): ConsentRepository {
