@@ -29,6 +29,8 @@ export const RUN_ORDER = [
   'POST /auth/token',
   'POST /auth/refresh',
   'POST /auth/logout',
+  'POST /auth/password-reset',
+  'POST /auth/verify-email/resend',
   'POST /auth/logout-all',
   'GET /users/me',
   'PATCH /users/me',
@@ -61,6 +63,8 @@ export const NOT_RUN: Record<string, string> = {
   'GET /userinfo': 'needs a token with the `openid` scope (the authorization code flow)',
   'POST /userinfo': 'needs a token with the `openid` scope (the authorization code flow)',
   'DELETE /users/me/consents/{clientId}': 'needs a consent given on the consent page',
+  'POST /auth/verify-email': 'needs the token of a verification mail',
+  'POST /auth/password-reset/confirm': 'needs the token of a password reset mail',
 }
 
 /** Path variables, by `METHOD /path`: the collection variables earlier requests saved. */

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { CreateProductData, CreateProductErrors, CreateProductResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteClientData, DeleteClientErrors, DeleteClientResponses, DeleteProductData, DeleteProductErrors, DeleteProductResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetAuthorizationServerMetadataData, GetAuthorizationServerMetadataErrors, GetAuthorizationServerMetadataResponses, GetClientData, GetClientErrors, GetClientResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetProductData, GetProductErrors, GetProductResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetServiceInfoData, GetServiceInfoErrors, GetServiceInfoResponses, GetStaticFileData, GetStaticFileErrors, GetStaticFileResponses, GetUserData, GetUserErrors, GetUserInfoData, GetUserInfoErrors, GetUserInfoResponses, GetUserResponses, IntrospectData, IntrospectErrors, IntrospectResponses, ListClientsData, ListClientsErrors, ListClientsResponses, ListMyConsentsData, ListMyConsentsErrors, ListMyConsentsResponses, ListProductsData, ListProductsErrors, ListProductsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutEverywhereData, LogoutEverywhereErrors, LogoutEverywhereResponses, LogoutResponses, PostUserInfoData, PostUserInfoErrors, PostUserInfoResponses, RefreshData, RefreshErrors, RefreshResponses, RegisterClientData, RegisterClientErrors, RegisterClientResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceClientData, ReplaceClientErrors, ReplaceClientResponses, ReplaceProductData, ReplaceProductErrors, ReplaceProductResponses, ReplaceUserData, ReplaceUserErrors, ReplaceUserResponses, RevokeData, RevokeErrors, RevokeMyConsentData, RevokeMyConsentErrors, RevokeMyConsentResponses, RevokeResponses, RotateClientSecretData, RotateClientSecretErrors, RotateClientSecretResponses, RotateSigningKeyData, RotateSigningKeyErrors, RotateSigningKeyResponses, TokenData, TokenErrors, TokenResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen';
+import type { ConfirmPasswordResetData, ConfirmPasswordResetErrors, ConfirmPasswordResetResponses, CreateProductData, CreateProductErrors, CreateProductResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteClientData, DeleteClientErrors, DeleteClientResponses, DeleteProductData, DeleteProductErrors, DeleteProductResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetAuthorizationServerMetadataData, GetAuthorizationServerMetadataErrors, GetAuthorizationServerMetadataResponses, GetClientData, GetClientErrors, GetClientResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetJwksData, GetJwksErrors, GetJwksResponses, GetMeData, GetMeErrors, GetMeResponses, GetOpenIdConfigurationData, GetOpenIdConfigurationErrors, GetOpenIdConfigurationResponses, GetProductData, GetProductErrors, GetProductResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetServiceInfoData, GetServiceInfoErrors, GetServiceInfoResponses, GetStaticFileData, GetStaticFileErrors, GetStaticFileResponses, GetUserData, GetUserErrors, GetUserInfoData, GetUserInfoErrors, GetUserInfoResponses, GetUserResponses, IntrospectData, IntrospectErrors, IntrospectResponses, ListClientsData, ListClientsErrors, ListClientsResponses, ListMyConsentsData, ListMyConsentsErrors, ListMyConsentsResponses, ListProductsData, ListProductsErrors, ListProductsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutEverywhereData, LogoutEverywhereErrors, LogoutEverywhereResponses, LogoutResponses, PostUserInfoData, PostUserInfoErrors, PostUserInfoResponses, RefreshData, RefreshErrors, RefreshResponses, RegisterClientData, RegisterClientErrors, RegisterClientResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceClientData, ReplaceClientErrors, ReplaceClientResponses, ReplaceProductData, ReplaceProductErrors, ReplaceProductResponses, ReplaceUserData, ReplaceUserErrors, ReplaceUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResendVerificationEmailData, ResendVerificationEmailErrors, ResendVerificationEmailResponses, RevokeData, RevokeErrors, RevokeMyConsentData, RevokeMyConsentErrors, RevokeMyConsentResponses, RevokeResponses, RotateClientSecretData, RotateClientSecretErrors, RotateClientSecretResponses, RotateSigningKeyData, RotateSigningKeyErrors, RotateSigningKeyResponses, TokenData, TokenErrors, TokenResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -163,6 +163,75 @@ export const logoutEverywhere = <ThrowOnError extends boolean = false>(options?:
     ],
     url: '/auth/logout-all',
     ...options
+});
+
+/**
+ * Verify an email address
+ *
+ * Takes the `token` of a verification link (what `GET /verify-email` does for a browser). The address is verified if it is still the one the link was mailed to. A token works once, for `VERIFY_TOKEN_TTL`; any other is 400.
+ */
+export const verifyEmail = <ThrowOnError extends boolean = false>(options: Options<VerifyEmailData, ThrowOnError>): RequestResult<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError> => (options.client ?? client).post<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError>({
+    url: '/auth/verify-email',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mail another verification link
+ *
+ * Mails a new verification link to your address: 409 when it is verified already; at most 3 verification mails an hour per account (the one sent at registration included), else 429 with `Retry-After`.
+ */
+export const resendVerificationEmail = <ThrowOnError extends boolean = false>(options?: Options<ResendVerificationEmailData, ThrowOnError>): RequestResult<ResendVerificationEmailResponses, ResendVerificationEmailErrors, ThrowOnError> => (options?.client ?? client).post<ResendVerificationEmailResponses, ResendVerificationEmailErrors, ThrowOnError>({
+    security: [
+        {
+            key: 'OAuth2AuthorizationCode',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        {
+            key: 'OAuth2Password',
+            scheme: 'bearer',
+            type: 'http'
+        },
+        {
+            key: 'BearerJWT',
+            scheme: 'bearer',
+            type: 'http'
+        }
+    ],
+    url: '/auth/verify-email/resend',
+    ...options
+});
+
+/**
+ * Ask for a password reset link
+ *
+ * Always 202 with the same body, whether or not an account has that username or email, and in about the same time: the look-up and the mail happen after the answer. A matching enabled account is mailed a link to `/reset-password`, valid once for `RESET_TOKEN_TTL`, at most 3 an hour (further requests are still 202, without a mail). At most 10 requests per client address within `LOGIN_WINDOW`, else 429 with `Retry-After`.
+ */
+export const requestPasswordReset = <ThrowOnError extends boolean = false>(options: Options<RequestPasswordResetData, ThrowOnError>): RequestResult<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError> => (options.client ?? client).post<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError>({
+    url: '/auth/password-reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a new password with a reset token
+ *
+ * Sets `newPassword` (the rules of registration) with the `token` of a reset link, and ends every session of the account: refresh tokens revoked, access tokens and sign-in sessions refused. The token works once; it is refused (400) when expired, used, or when the password or the email changed since it was mailed.
+ */
+export const confirmPasswordReset = <ThrowOnError extends boolean = false>(options: Options<ConfirmPasswordResetData, ThrowOnError>): RequestResult<ConfirmPasswordResetResponses, ConfirmPasswordResetErrors, ThrowOnError> => (options.client ?? client).post<ConfirmPasswordResetResponses, ConfirmPasswordResetErrors, ThrowOnError>({
+    url: '/auth/password-reset/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

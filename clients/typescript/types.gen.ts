@@ -29,6 +29,10 @@ export type User = {
     fullName: string;
     role: 'user' | 'admin';
     disabled: boolean;
+    /**
+     * The address was proven by following the link mailed to it; false again after a change
+     */
+    emailVerified: boolean;
     createdAt: string;
     updatedAt: string;
 };
@@ -240,6 +244,33 @@ export type TokenResponse = {
 export type OAuthError = {
     error: 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_client' | 'invalid_scope' | 'unauthorized_client';
     error_description: string;
+};
+
+export type VerifyEmail = {
+    /**
+     * The `token` parameter of the link in the mail
+     */
+    token: string;
+};
+
+export type PasswordResetRequest = {
+    /**
+     * The username or the email of the account
+     */
+    login: string;
+};
+
+export type PasswordResetConfirm = {
+    /**
+     * The `token` parameter of the link in the mail
+     */
+    token: string;
+    newPassword: string;
+};
+
+export type ResetAccepted = {
+    status: 'accepted';
+    detail: string;
 };
 
 export type Product = {
@@ -922,6 +953,190 @@ export type LogoutEverywhereResponses = {
 
 export type LogoutEverywhereResponse = LogoutEverywhereResponses[keyof LogoutEverywhereResponses];
 
+export type VerifyEmailData = {
+    body: VerifyEmail;
+    path?: never;
+    query?: never;
+    url: '/auth/verify-email';
+};
+
+export type VerifyEmailErrors = {
+    /**
+     * The body is not valid JSON or UTF-8, or nests, repeats or runs on beyond the reading limits
+     */
+    400: Problem;
+    /**
+     * The body is larger than this route's limit (8 KiB, 32 KiB for product writes, 64 KiB for client metadata) or `BODY_LIMIT`
+     */
+    413: Problem;
+    /**
+     * The body has a content type this route does not take
+     */
+    415: Problem;
+    /**
+     * The request failed validation; `errors` lists each bad field
+     */
+    422: Problem;
+    /**
+     * Unexpected error; it is logged with the request id
+     */
+    500: Problem;
+    /**
+     * The database is unreachable; retry after `Retry-After` seconds
+     */
+    503: Problem;
+};
+
+export type VerifyEmailError = VerifyEmailErrors[keyof VerifyEmailErrors];
+
+export type VerifyEmailResponses = {
+    /**
+     * Done; no body
+     */
+    204: void;
+};
+
+export type VerifyEmailResponse = VerifyEmailResponses[keyof VerifyEmailResponses];
+
+export type ResendVerificationEmailData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/auth/verify-email/resend';
+};
+
+export type ResendVerificationEmailErrors = {
+    /**
+     * No token, or a bad, expired or revoked one
+     */
+    401: Problem;
+    /**
+     * Signed in, but the role or ownership does not allow it, or the account is disabled
+     */
+    403: Problem;
+    /**
+     * A unique field (username, email) is taken, the change would remove the last enabled admin, or a public client has no secret to rotate
+     */
+    409: Problem;
+    /**
+     * Too many failed logins; retry after `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Unexpected error; it is logged with the request id
+     */
+    500: Problem;
+    /**
+     * The database is unreachable; retry after `Retry-After` seconds
+     */
+    503: Problem;
+};
+
+export type ResendVerificationEmailError = ResendVerificationEmailErrors[keyof ResendVerificationEmailErrors];
+
+export type ResendVerificationEmailResponses = {
+    /**
+     * Done; no body
+     */
+    204: void;
+};
+
+export type ResendVerificationEmailResponse = ResendVerificationEmailResponses[keyof ResendVerificationEmailResponses];
+
+export type RequestPasswordResetData = {
+    body: PasswordResetRequest;
+    path?: never;
+    query?: never;
+    url: '/auth/password-reset';
+};
+
+export type RequestPasswordResetErrors = {
+    /**
+     * The body is not valid JSON or UTF-8, or nests, repeats or runs on beyond the reading limits
+     */
+    400: Problem;
+    /**
+     * The body is larger than this route's limit (8 KiB, 32 KiB for product writes, 64 KiB for client metadata) or `BODY_LIMIT`
+     */
+    413: Problem;
+    /**
+     * The body has a content type this route does not take
+     */
+    415: Problem;
+    /**
+     * The request failed validation; `errors` lists each bad field
+     */
+    422: Problem;
+    /**
+     * Too many failed logins; retry after `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Unexpected error; it is logged with the request id
+     */
+    500: Problem;
+    /**
+     * The database is unreachable; retry after `Retry-After` seconds
+     */
+    503: Problem;
+};
+
+export type RequestPasswordResetError = RequestPasswordResetErrors[keyof RequestPasswordResetErrors];
+
+export type RequestPasswordResetResponses = {
+    /**
+     * See the body
+     */
+    202: ResetAccepted;
+};
+
+export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof RequestPasswordResetResponses];
+
+export type ConfirmPasswordResetData = {
+    body: PasswordResetConfirm;
+    path?: never;
+    query?: never;
+    url: '/auth/password-reset/confirm';
+};
+
+export type ConfirmPasswordResetErrors = {
+    /**
+     * The body is not valid JSON or UTF-8, or nests, repeats or runs on beyond the reading limits
+     */
+    400: Problem;
+    /**
+     * The body is larger than this route's limit (8 KiB, 32 KiB for product writes, 64 KiB for client metadata) or `BODY_LIMIT`
+     */
+    413: Problem;
+    /**
+     * The body has a content type this route does not take
+     */
+    415: Problem;
+    /**
+     * The request failed validation; `errors` lists each bad field
+     */
+    422: Problem;
+    /**
+     * Unexpected error; it is logged with the request id
+     */
+    500: Problem;
+    /**
+     * The database is unreachable; retry after `Retry-After` seconds
+     */
+    503: Problem;
+};
+
+export type ConfirmPasswordResetError = ConfirmPasswordResetErrors[keyof ConfirmPasswordResetErrors];
+
+export type ConfirmPasswordResetResponses = {
+    /**
+     * Done; no body
+     */
+    204: void;
+};
+
+export type ConfirmPasswordResetResponse = ConfirmPasswordResetResponses[keyof ConfirmPasswordResetResponses];
+
 export type GetJwksData = {
     body?: never;
     path?: never;
@@ -1135,7 +1350,7 @@ export type GetUserInfoResponses = {
          */
         email?: string;
         /**
-         * `email`: false until addresses are verified
+         * `email`: whether the address was proven by a link mailed to it
          */
         email_verified?: boolean;
     };
@@ -1197,7 +1412,7 @@ export type PostUserInfoResponses = {
          */
         email?: string;
         /**
-         * `email`: false until addresses are verified
+         * `email`: whether the address was proven by a link mailed to it
          */
         email_verified?: boolean;
     };
