@@ -3,7 +3,10 @@
  * fresh embedded store and an admin, then drives Debian's Chromium through Swagger UI (Authorize
  * with the OAuth2 password flow, then GET /users/me; Authorize with the authorization code flow,
  * signing in on the sign-in page in the window it opens, tests/e2e/swagger.ts), ReDoc and the
- * sign-in page (keyboard only, tests/e2e/signin.ts), and checks that no request left the service. Prints where the screenshots are, and `N passed, N failed`; exits 1 on any failure.
+ * sign-in page (keyboard only, tests/e2e/signin.ts), the password reset (forgot-password page, the
+ * link mailed through a real SMTP server, Mailpit, a new password, then sign-in with it, keyboard
+ * only, tests/e2e/reset.ts), and checks that no request left the service. Prints where the
+ * screenshots are, and `N passed, N failed`; exits 1 on any failure, and when Mailpit cannot start.
  *
  * Needs `/usr/bin/chromium` (`apt-get install chromium`); CHROMIUM_PATH overrides it.
  */
@@ -12,8 +15,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { resetPasswordWithKeyboard } from '../tests/e2e/reset'
 import { signInWithKeyboard } from '../tests/e2e/signin'
 import { swaggerAuthorizeWithCode, tryGetMe } from '../tests/e2e/swagger'
+import { type MailServer, startMailServer } from './mail-server'
 
 const ROOT = join(import.meta.dir, '..')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -34,7 +39,7 @@ async function freePort(): Promise<number> {
   })
 }
 
-async function startService(port: number, dataDir: string) {
+async function startService(port: number, dataDir: string, smtpUrl: string) {
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'development',
@@ -47,6 +52,8 @@ async function startService(port: number, dataDir: string) {
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    // Mail goes through the outbox to Mailpit, where the password reset check reads it.
+    SMTP_URL: smtpUrl,
   }
   delete env.MONGODB_URI // the embedded store: this test is about the pages, not the database
   const service = Bun.spawn(['bun', 'src/index.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
@@ -123,8 +130,26 @@ async function redocListsOperations(page: Page, base: string, shots: string): Pr
 async function main(): Promise<number> {
   const shots = mkdtempSync(join(tmpdir(), 'mercado-e2e-shots-'))
   const dataDir = mkdtempSync(join(tmpdir(), 'mercado-e2e-data-'))
+  // No Mailpit, no run: the password reset check needs a real SMTP server and is never skipped.
+  let mail: MailServer
+  try {
+    mail = await startMailServer()
+  } catch (error) {
+    console.log(`FAIL Mail server (Mailpit): ${error instanceof Error ? error.message : String(error)}`)
+    console.log('0 passed, 1 failed')
+    rmSync(dataDir, { recursive: true, force: true })
+    return 1
+  }
   const port = await freePort()
-  const { service, base } = await startService(port, dataDir)
+  let started: Awaited<ReturnType<typeof startService>>
+  try {
+    started = await startService(port, dataDir, mail.smtpUrl)
+  } catch (error) {
+    mail.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
+  const { service, base } = started
   const serviceOrigin = new URL(base).origin
   const offsite: string[] = []
   const problems: string[] = []
@@ -200,6 +225,10 @@ async function main(): Promise<number> {
     await check('Sign-in page: keyboard only (Tab, typing, Enter), lands on /signin/done', () =>
       signInWithKeyboard(page, base, shots, ADMIN),
     )
+    await check(
+      'Password reset: forgot-password page, the mailed link, a new password, then sign in with it (keyboard only)',
+      async () => resetPasswordWithKeyboard(await freshPage(), base, shots, mail),
+    )
     await check('No request went to any host but the service', async () => {
       if (offsite.length > 0) throw new Error([...new Set(offsite)].join(', '))
       return `every request went to ${serviceOrigin}`
@@ -207,6 +236,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close()
     await stopService(service)
+    mail.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }
 
@@ -221,6 +251,12 @@ async function main(): Promise<number> {
     'redoc.png',
     'signin-form.png',
     'signin-done.png',
+    'reset-forgot.png',
+    'reset-requested.png',
+    'reset-form.png',
+    'reset-done.png',
+    'reset-signin-done.png',
+    'reset-link-used.png',
   ]) {
     if (await Bun.file(join(shots, name)).exists()) console.log(`  ${join(shots, name)}`)
   }
