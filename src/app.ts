@@ -55,7 +55,9 @@ export function createServices(
   // Mails wait in the store's outbox; `index.ts` starts and stops the loop that delivers them.
   const outbox = new MailOutbox({
     outbox: store.outbox,
-    transport: config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new LogTransport(logger),
+    transport: config.smtpUrl
+      ? new SmtpTransport(config.smtpUrl)
+      : new LogTransport(logger, { production: config.env === 'production' }),
     from: config.mailFrom,
     logger,
   })

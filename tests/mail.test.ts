@@ -4,9 +4,18 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { freePort } from '../scripts/mail-server'
+import { createServices } from '../src/app'
 import { createLogger, type Logger } from '../src/core/log'
-import { LogTransport, MailOutbox, type MailTransport, SmtpTransport } from '../src/mail'
+import {
+  LogTransport,
+  logTransportWarning,
+  MailOutbox,
+  type MailTransport,
+  SmtpTransport,
+  smtpOptions,
+} from '../src/mail'
 import type { Store } from '../src/store/types'
+import { testConfig } from './support/app'
 import { ENGINES, freshStore, sharedStores } from './support/stores'
 import { unique } from './support/unique'
 
@@ -266,3 +275,69 @@ for (const engine of ENGINES) {
     }
   })
 }
+
+describe('mail without SMTP_URL, and the SMTP options (issue #13 review)', () => {
+  test('in production the log transport logs recipient and subject only: no body, no link, and says it was not sent', async () => {
+    const to = `${unique()}@example.test`
+    const { link, mail } = newMail(to)
+    const { logger, lines } = capturingLogger()
+    await new LogTransport(logger, { production: true }).send({ from: FROM, ...mail })
+    const written = lines().filter((line) => line.to === to)
+    expect(written).toHaveLength(1)
+    expect(written[0]).toMatchObject({ level: 'warn', subject: mail.subject })
+    expect(String(written[0]?.msg)).toContain('not sent')
+    expect(String(written[0]?.msg)).toContain('SMTP_URL is unset')
+    expect(written[0]).not.toHaveProperty('text')
+    expect(JSON.stringify(lines())).not.toContain(link)
+    expect(JSON.stringify(lines())).not.toContain('token=')
+  })
+
+  test('in production without SMTP_URL the services log no mail text; in development they do', async () => {
+    for (const [env, leaks] of [
+      ['production', false],
+      ['development', true],
+    ] as const) {
+      const store = await freshStore('sqlite')
+      try {
+        const { logger, lines } = capturingLogger()
+        const services = createServices(testConfig({ NODE_ENV: env }), store, logger)
+        const to = `${unique()}@example.test`
+        const { link, mail } = newMail(to)
+        await services.mail.send(mail)
+        expect(await services.mail.deliverDue()).toBe(1)
+        expect(JSON.stringify(lines()).includes(link)).toBe(leaks)
+        expect(lines().some((line) => line.to === to && String(line.msg).includes('not sent'))).toBe(true)
+      } finally {
+        await store.close()
+      }
+    }
+  })
+
+  test('the start-up warning says whether mails and their links are logged', () => {
+    expect(logTransportWarning(true)).toContain('not sent')
+    expect(logTransportWarning(true)).toContain('never their text or links')
+    expect(logTransportWarning(false)).toContain('links included')
+  })
+
+  test('smtp:// requires STARTTLS unless the host is a loopback address; smtps:// is TLS from the start', () => {
+    for (const host of ['127.0.0.1', '[::1]', 'localhost', 'LOCALHOST']) {
+      expect(smtpOptions(`smtp://${host}:1025`).requireTLS).toBe(false)
+    }
+    for (const host of [
+      'smtp.example.com',
+      '10.0.0.5',
+      '[2001:db8::1]',
+      '127.0.0.2',
+      'localhost.example.com',
+    ]) {
+      const options = smtpOptions(`smtp://u:p@${host}`)
+      expect(options).toMatchObject({ requireTLS: true, secure: false, port: 587 })
+    }
+    expect(smtpOptions('smtps://smtp.example.com')).toMatchObject({
+      secure: true,
+      port: 465,
+      requireTLS: false,
+    })
+    expect(smtpOptions('smtp://[::1]:25').host).toBe('::1')
+  })
+})

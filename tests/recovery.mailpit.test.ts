@@ -94,7 +94,8 @@ beforeAll(async () => {
     KEY_ENCRYPTION_SECRET: TEST_SECRET,
     SMTP_URL,
     MAIL_FROM: 'Mercado <no-reply@mercado.test>',
-    LOG_LEVEL: 'warn',
+    // info: startServer waits for the 'listening' line, logged at info.
+    LOG_LEVEL: 'info',
   })
 })
 

@@ -78,6 +78,9 @@ forEachStore(
       const again = await new Browser(ctx.app).get(`/verify-email?token=${token}`)
       expect(again.status).toBe(400)
       expect(again.text).toContain('This link does not work')
+      // Who cannot sign in (REQUIRE_VERIFIED_EMAIL) is sent where a reset also confirms the address.
+      expect(again.text).toContain('<a href="/forgot-password">')
+      expect(again.text).toContain('confirms your address too')
       expect((await new Browser(ctx.app).get('/verify-email?token=nonsense')).status).toBe(400)
     })
 
@@ -118,6 +121,43 @@ forEachStore(
       const newest = tokenIn(mails.last(account.email), '/verify-email')
       expect((await ctx.client.post('/auth/verify-email', { body: { token: newest } })).status).toBe(204)
       expect((await ctx.client.post('/auth/verify-email/resend', { token })).status).toBe(409)
+    })
+
+    test('concurrent resends mail at most 3 verification links an hour (the limit does not race)', async () => {
+      const account = await register(ctx.client)
+      const { token } = await login(ctx.client, account.username, account.password)
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () => ctx.client.post('/auth/verify-email/resend', { token })),
+      )
+      for (const reply of replies) expect([204, 429]).toContain(reply.status)
+      expect(replies.some((reply) => reply.status === 429)).toBe(true)
+      // The one of the registration included.
+      expect(mails.to(account.email).length).toBeLessThanOrEqual(3)
+    })
+
+    test('5 email changes in a row: each is made, but at most 3 verification mails and 3 notices an hour', async () => {
+      const account = await register(ctx.client)
+      const { token: access } = await login(ctx.client, account.username, account.password)
+      const addresses = [account.email]
+      for (let i = 1; i <= 5; i++) {
+        const email = `m${i}.${account.email}`
+        const changed = await ctx.client.patch('/users/me', {
+          token: access,
+          body: { email, currentPassword: account.password },
+        })
+        expect(changed.status).toBe(200)
+        expect(changed.body.email).toBe(email)
+        addresses.push(email)
+      }
+      const all = addresses.flatMap((address) => mails.to(address))
+      const verifications = all.filter((mail) => mail.subject.includes('Confirm your email'))
+      const notices = all.filter((mail) => mail.subject.includes('email address was changed'))
+      // The registration's link counts too: 1 + 2 changes mailed, the last 3 changes not.
+      expect(verifications.length).toBeLessThanOrEqual(3)
+      expect(notices.length).toBeLessThanOrEqual(3)
+      expect(notices.length).toBeGreaterThan(0)
+      expect(mails.to(addresses[5] ?? '')).toHaveLength(0)
+      expect((await ctx.store.users.findById(account.id))?.email).toBe(addresses[5])
     })
 
     test('an email change unverifies; the new address gets a link, the old one a notice', async () => {
@@ -287,15 +327,26 @@ forEachStore(
       tokenIn(mails.last(account.email), '/reset-password')
     })
 
-    test('the form body of POST /auth/password-reset is taken as JSON is', async () => {
+    test('POST /auth/password-reset takes JSON only: a form body (no CSRF token) is 415 and mails nothing', async () => {
       const account = await ctx.registerUser({})
       const reply = await ctx.client.post('/auth/password-reset', {
         form: { login: account.username },
         headers: from(freshAddress()),
       })
-      expect(reply.status).toBe(202)
+      expect(reply.status).toBe(415)
       await ctx.services.recovery.settled()
-      tokenIn(mails.last(account.email), '/reset-password')
+      expect(mails.to(account.email).filter((m) => m.subject.includes('Reset'))).toHaveLength(0)
+    })
+
+    test('the reset page sends Referrer-Policy: no-referrer (one value), so its token does not leak in a Referer', async () => {
+      for (const path of ['/reset-password?token=abcdefghijklmnopqrstuvwxyz', '/reset-password?token=']) {
+        const page = await new Browser(ctx.app).get(path)
+        expect(page.headers.get('referrer-policy')).toBe('no-referrer')
+      }
+      // The other pages keep theirs.
+      expect((await new Browser(ctx.app).get('/forgot-password')).headers.get('referrer-policy')).toBe(
+        'same-origin',
+      )
     })
 
     test("a token of user A sets A's password only", async () => {
@@ -386,6 +437,22 @@ forEachStore(
       // From elsewhere the account still gets no fourth mail within the hour.
       expect((await requestReset(ctx, account.username)).status).toBe(202)
       expect(mails.to(account.email).filter((m) => m.subject.includes('Reset'))).toHaveLength(3)
+    })
+
+    test('10 concurrent requests for one account from 10 addresses mail at most 3 links (the limit does not race)', async () => {
+      const account = await ctx.registerUser({})
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          ctx.client.post('/auth/password-reset', {
+            body: { login: account.email },
+            headers: from(freshAddress()),
+          }),
+        ),
+      )
+      expect(replies.map((reply) => reply.status)).toEqual(Array(10).fill(202))
+      await ctx.services.recovery.settled()
+      // Each request counts after storing its token: all may see the limit passed, none more than 3 room.
+      expect(mails.to(account.email).filter((m) => m.subject.includes('Reset')).length).toBeLessThanOrEqual(3)
     })
 
     test('no enumeration: the same status and body for a known and an unknown login, in similar time', async () => {

@@ -19,14 +19,16 @@ export interface AccountMails {
    */
   sendVerification(account: MailedAccount): Promise<void>
   /**
-   * Tells `oldEmail` that the account's address is now `account.email`, and what to do if that
-   * was not its owner. Never throws, like `sendVerification`.
+   * After an address change: mails `account.email` a verification link and tells `oldEmail` that
+   * the account's address is now `account.email`, and what to do if that was not its owner. Both
+   * are skipped (and logged) past the account's hourly limit of verification mails. Never throws,
+   * like `sendVerification`.
    */
-  sendEmailChanged(account: MailedAccount, oldEmail: string): Promise<void>
+  sendEmailChange(account: MailedAccount, oldEmail: string): Promise<void>
 }
 
 /** Sends nothing: for services built without mail (unit tests). */
 export const NO_ACCOUNT_MAILS: AccountMails = {
   sendVerification: async () => {},
-  sendEmailChanged: async () => {},
+  sendEmailChange: async () => {},
 }

@@ -21,5 +21,5 @@ export interface MailSender {
 }
 
 export { MailOutbox, type MailOutboxOptions, RETRY_DELAYS_MS } from './outbox.ts'
-export { MailDeliveryError, SmtpTransport } from './smtp.ts'
-export { type Envelope, LogTransport, type MailTransport } from './transport.ts'
+export { MailDeliveryError, SmtpTransport, smtpOptions } from './smtp.ts'
+export { type Envelope, LogTransport, logTransportWarning, type MailTransport } from './transport.ts'

@@ -15,31 +15,45 @@ export class MailDeliveryError extends Error {
   }
 }
 
+/** Hosts an `smtp://` URL may name without TLS: the connection never leaves the machine. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost'])
+
 /**
- * Sends through the server `SMTP_URL` names: `smtps://` is TLS from the start (port 465 by
- * default), `smtp://` upgrades with STARTTLS when the server offers it (port 587 by default).
- * No pool: the loop sends a few mails now and then, and a pooled connection would sit open.
+ * The nodemailer options for `smtpUrl`: `smtps://` is TLS from the start (port 465 by default),
+ * `smtp://` upgrades with STARTTLS (port 587 by default) and must (`requireTLS`), so that a server
+ * or a man in the middle that offers no STARTTLS does not get the credentials and the links in
+ * clear; only a loopback host (127.0.0.1, ::1, localhost: a relay or Mailpit on the machine) may
+ * go without. No pool: the loop sends a few mails now and then, and a pooled connection would sit open.
  */
+export function smtpOptions(smtpUrl: string) {
+  const url = new URL(smtpUrl)
+  const secure = url.protocol === 'smtps:'
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+  const user = decodeURIComponent(url.username)
+  const pass = decodeURIComponent(url.password)
+  return {
+    host,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    requireTLS: !secure && !LOOPBACK_HOSTS.has(host.toLowerCase()),
+    pool: false as const,
+    auth: user ? { user, pass } : undefined,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    greetingTimeout: GREETING_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+  }
+}
+
+/** Sends through the server `SMTP_URL` names (`smtpOptions`). */
 export class SmtpTransport implements MailTransport {
   private readonly transporter: Transporter
   private readonly secrets: string[]
 
   constructor(smtpUrl: string) {
     const url = new URL(smtpUrl)
-    const secure = url.protocol === 'smtps:'
-    const user = decodeURIComponent(url.username)
     const pass = decodeURIComponent(url.password)
     this.secrets = [url.password, pass].filter((secret) => secret !== '')
-    this.transporter = nodemailer.createTransport({
-      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port ? Number(url.port) : secure ? 465 : 587,
-      secure,
-      pool: false,
-      auth: user ? { user, pass } : undefined,
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      greetingTimeout: GREETING_TIMEOUT_MS,
-      socketTimeout: SOCKET_TIMEOUT_MS,
-    })
+    this.transporter = nodemailer.createTransport(smtpOptions(smtpUrl))
   }
 
   async send(mail: Envelope): Promise<void> {

@@ -200,8 +200,7 @@ export class UserService {
   /** After an address changed: a verification link to the new one, a notice to the old one. */
   private async mailEmailChange(before: UserRecord | null, after: UserRecord): Promise<void> {
     if (!before || before.email === after.email) return
-    await this.mails.sendVerification(after)
-    await this.mails.sendEmailChanged(after, before.email)
+    await this.mails.sendEmailChange(after, before.email)
   }
 
   /** The security events of a change from `before` (when it was read) to `after`. */

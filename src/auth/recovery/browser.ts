@@ -39,6 +39,15 @@ export const requestContext = (request: Request, server: Server<unknown> | null,
   address: clientAddress(request, server, trustProxy),
 })
 
+/**
+ * `response` with `Referrer-Policy: no-referrer` instead of the page's own value: a page whose
+ * address carries a live token must not hand it on in a `Referer` (to its stylesheet, or a link).
+ */
+const noReferrer = (response: Response): Response => {
+  response.headers.set('referrer-policy', 'no-referrer')
+  return response
+}
+
 /** Whether `error` is the 400 of a dead token. */
 const deadToken = (error: unknown) => error instanceof HttpError && error.status === 400
 
@@ -61,9 +70,9 @@ export function recoveryPages({ recovery, cookieSecure, trustProxy, bodyLimit }:
           const token = new URL(request.url).searchParams.get('token') ?? ''
           try {
             const user = await recovery.verifyEmail(token, contextOf(request, server))
-            return pageResponse('Email confirmed', verifiedPage(user.username))
+            return noReferrer(pageResponse('Email confirmed', verifiedPage(user.username)))
           } catch (error) {
-            if (deadToken(error)) return pageResponse('Link expired', deadLinkPage('verify'), 400)
+            if (deadToken(error)) return noReferrer(pageResponse('Link expired', deadLinkPage('verify'), 400))
             throw error
           }
         }),
@@ -75,9 +84,9 @@ export function recoveryPages({ recovery, cookieSecure, trustProxy, bodyLimit }:
         const token = new URL(request.url).searchParams.get('token') ?? ''
         // Not consumed here: a mail scanner opening the link must not spend it.
         if (token === '' || textLength(token) > 128)
-          return pageResponse('Link expired', deadLinkPage('reset'), 400)
-        return formPage(request, 'Choose a new password', (csrfToken) =>
-          resetForm({ csrf: csrfToken, token }),
+          return noReferrer(pageResponse('Link expired', deadLinkPage('reset'), 400))
+        return noReferrer(
+          formPage(request, 'Choose a new password', (csrfToken) => resetForm({ csrf: csrfToken, token })),
         )
       },
       hidden,

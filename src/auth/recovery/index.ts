@@ -4,16 +4,7 @@
  */
 import type { Server } from 'bun'
 import { Elysia, t } from 'elysia'
-import { HttpError } from '../../core/errors'
-import {
-  JSON_TYPE,
-  parseFormText,
-  parseJson,
-  parseJsonText,
-  readText,
-  refuseDeclaredOversize,
-  takes,
-} from '../../http/body'
+import { parseJson } from '../../http/body'
 import { problems } from '../../http/schemas'
 import type { authPlugin } from '../plugin'
 import { type RecoveryPagesOptions, recoveryPages, requestContext } from './browser'
@@ -27,21 +18,6 @@ export interface RecoveryRoutesOptions extends RecoveryPagesOptions {
 
 /** A JSON body of these routes: a token and a password at most, well under 1 KiB. */
 const BODY_LIMIT = 4 * 1024
-const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
-
-/** JSON, or a form as an HTML page without script would post it. */
-const parseJsonOrForm = (limit: number) =>
-  takes(
-    ['application/json', 'application/x-www-form-urlencoded'],
-    async ({ request }: { request: Request }): Promise<unknown> => {
-      refuseDeclaredOversize(request, limit)
-      const type = request.headers.get('content-type') ?? ''
-      if (JSON_TYPE.test(type)) return parseJsonText(await readText(request, limit))
-      if (FORM_TYPE.test(type)) return parseFormText(await readText(request, limit))
-      throw new HttpError(415, `content type "${type || 'none'}" is not accepted here; send JSON or a form`)
-    },
-  )
-
 export function recoveryRoutes({
   recovery,
   guard,
@@ -100,14 +76,16 @@ export function recoveryRoutes({
         return RESET_ACCEPTED
       },
       {
-        parse: parseJsonOrForm(limit),
+        // JSON only: a form post needs no preflight, so it could come from any site without the
+        // CSRF token that the browser flow (`/forgot-password`) carries.
+        parse: parseJsonBody,
         body: 'PasswordResetRequest',
         response: { 202: 'ResetAccepted', ...problems(413, 415, 422, 429, 503) },
         detail: {
           summary: 'Ask for a password reset link',
           operationId: 'requestPasswordReset',
           description:
-            'Always 202 with the same body, whether or not an account has that username or email, and in about the same time: the look-up and the mail happen after the answer. A matching enabled account is mailed a link to `/reset-password`, valid once for `RESET_TOKEN_TTL`, at most 3 an hour (further requests are still 202, without a mail). At most 10 requests per client address within `LOGIN_WINDOW`, else 429 with `Retry-After`.',
+            'Always 202 with the same body, whether or not an account has that username or email, and in about the same time: the look-up and the mail happen after the answer. A matching enabled account is mailed a link to `/reset-password`, valid once for `RESET_TOKEN_TTL`, at most 3 an hour (further requests are still 202, without a mail). At most 10 requests per client address within `LOGIN_WINDOW`, else 429 with `Retry-After`. JSON only (a form body is 415): browsers use the `/forgot-password` page, which carries a CSRF token.',
         },
       },
     )

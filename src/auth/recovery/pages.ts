@@ -18,7 +18,7 @@ export const deadLinkPage = (what: 'verify' | 'reset'): Html =>
 ${
   what === 'reset'
     ? html`<p><a href="${FORGOT_PATH}">Ask for a new password reset link</a></p>`
-    : html`<p>Sign in and ask for a new confirmation mail from your account.</p>`
+    : html`<p>If you can sign in, ask for a new confirmation mail from your account. If you cannot (unconfirmed addresses may be refused at sign-in), <a href="${FORGOT_PATH}">ask for a password reset link</a>: choosing a new password through it confirms your address too.</p>`
 }
 ${signInLink}`
 

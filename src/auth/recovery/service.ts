@@ -79,7 +79,15 @@ export class RecoveryService implements AccountMails {
 
   async sendVerification(account: MailedAccount): Promise<void> {
     try {
-      await this.mailVerification(account)
+      const link = await this.issueCounted(account, 'verify_email', this.deps.verifyTtl, VERIFY_PATH)
+      if (!link) {
+        this.deps.logger.warn('verification mail not sent: the account reached its hourly limit', {
+          accountId: account.id,
+          limit: MAILS_PER_HOUR,
+        })
+        return
+      }
+      await this.deps.mail.send(verificationMail(account.email, account.username, link, this.deps.verifyTtl))
     } catch (error) {
       this.deps.logger.warn('the verification mail could not be queued', {
         accountId: account.id,
@@ -88,7 +96,37 @@ export class RecoveryService implements AccountMails {
     }
   }
 
-  async sendEmailChanged(account: MailedAccount, oldEmail: string): Promise<void> {
+  /**
+   * After an address change: a verification link to the new address and a notice to the old one,
+   * neither past `MAILS_PER_HOUR` verification tokens of the account in the hour (logged instead),
+   * so that changing the address in a loop does not mail without end. Never throws.
+   */
+  async sendEmailChange(account: MailedAccount, oldEmail: string): Promise<void> {
+    let link: string | undefined
+    try {
+      link = await this.issueCounted(account, 'verify_email', this.deps.verifyTtl, VERIFY_PATH)
+    } catch (error) {
+      this.deps.logger.warn('the verification mail could not be queued', {
+        accountId: account.id,
+        err: error,
+      })
+      return
+    }
+    if (!link) {
+      this.deps.logger.warn('email change mails not sent: the account reached its hourly limit', {
+        accountId: account.id,
+        limit: MAILS_PER_HOUR,
+      })
+      return
+    }
+    try {
+      await this.deps.mail.send(verificationMail(account.email, account.username, link, this.deps.verifyTtl))
+    } catch (error) {
+      this.deps.logger.warn('the verification mail could not be queued', {
+        accountId: account.id,
+        err: error,
+      })
+    }
     try {
       const forgot = `${this.deps.publicUrl}${FORGOT_PATH}`
       await this.deps.mail.send(emailChangedMail(oldEmail, account.username, account.email, forgot))
@@ -106,13 +144,14 @@ export class RecoveryService implements AccountMails {
    */
   async resendVerification(user: UserRecord): Promise<void> {
     if (user.emailVerified) throw new HttpError(409, 'the email address is verified already')
-    const since = new Date(Date.now() - HOUR_MS)
-    if ((await this.deps.tokens.countSince(user.id, 'verify_email', since)) >= MAILS_PER_HOUR) {
+    // Stored first, then counted (its own token included): concurrent resends cannot all pass.
+    const link = await this.issueCounted(user, 'verify_email', this.deps.verifyTtl, VERIFY_PATH)
+    if (!link) {
       throw new HttpError(429, `at most ${MAILS_PER_HOUR} verification mails an hour; try again later`, {
         'retry-after': String(HOUR_MS / 1000),
       })
     }
-    await this.mailVerification(user)
+    await this.deps.mail.send(verificationMail(user.email, user.username, link, this.deps.verifyTtl))
   }
 
   /**
@@ -211,19 +250,32 @@ export class RecoveryService implements AccountMails {
       this.events.record({ ...event, outcome: user ? 'account_disabled' : 'unknown_account' })
       return
     }
-    const since = new Date(Date.now() - HOUR_MS)
-    if ((await this.deps.tokens.countSince(user.id, 'reset_password', since)) >= MAILS_PER_HOUR) {
+    // Stored first, then counted (its own token included): concurrent requests cannot all pass.
+    const link = await this.issueCounted(user, 'reset_password', this.deps.resetTtl, RESET_PATH)
+    if (!link) {
       this.events.record({ ...event, outcome: 'account_limit' })
       return
     }
-    const link = await this.issue(user, 'reset_password', this.deps.resetTtl, RESET_PATH)
     await this.deps.mail.send(resetMail(user.email, user.username, link, this.deps.resetTtl))
     this.events.record({ ...event, outcome: 'mailed' })
   }
 
-  private async mailVerification(account: MailedAccount): Promise<void> {
-    const link = await this.issue(account, 'verify_email', this.deps.verifyTtl, VERIFY_PATH)
-    await this.deps.mail.send(verificationMail(account.email, account.username, link, this.deps.verifyTtl))
+  /**
+   * Stores a new token of `purpose` for `account`, then counts the account's tokens of that purpose
+   * in the last hour, this one included: the link to mail, or undefined past `MAILS_PER_HOUR` (the
+   * token stays stored, unmailed, and counts against the next ones). Counting after the insert is
+   * what keeps concurrent requests from all seeing room under the limit.
+   */
+  private async issueCounted(
+    account: MailedAccount,
+    purpose: AccountTokenPurpose,
+    ttl: number,
+    path: string,
+  ): Promise<string | undefined> {
+    const link = await this.issue(account, purpose, ttl, path)
+    const since = new Date(Date.now() - HOUR_MS)
+    const count = await this.deps.tokens.countSince(account.id, purpose, since)
+    return count <= MAILS_PER_HOUR ? link : undefined
   }
 
   /** Stores a new token of `purpose` for `account` and returns the link that carries it. */
