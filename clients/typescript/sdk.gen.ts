@@ -209,7 +209,7 @@ export const resendVerificationEmail = <ThrowOnError extends boolean = false>(op
 /**
  * Ask for a password reset link
  *
- * Always 202 with the same body, whether or not an account has that username or email, and in about the same time: the look-up and the mail happen after the answer. A matching enabled account is mailed a link to `/reset-password`, valid once for `RESET_TOKEN_TTL`, at most 3 an hour (further requests are still 202, without a mail). At most 10 requests per client address within `LOGIN_WINDOW`, else 429 with `Retry-After`.
+ * Always 202 with the same body, whether or not an account has that username or email, and in about the same time: the look-up and the mail happen after the answer. A matching enabled account is mailed a link to `/reset-password`, valid once for `RESET_TOKEN_TTL`, at most 3 an hour (further requests are still 202, without a mail). At most 10 requests per client address within `LOGIN_WINDOW`, else 429 with `Retry-After`. JSON only (a form body is 415): browsers use the `/forgot-password` page, which carries a CSRF token.
  */
 export const requestPasswordReset = <ThrowOnError extends boolean = false>(options: Options<RequestPasswordResetData, ThrowOnError>): RequestResult<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError> => (options.client ?? client).post<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError>({
     url: '/auth/password-reset',
