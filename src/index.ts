@@ -4,6 +4,7 @@ import { createLogger } from './core/log'
 import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
 import { KeyDecryptionError } from './keys/cipher'
+import { logTransportWarning } from './mail'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -42,8 +43,8 @@ async function main() {
     process.exit(1)
   }
   if (!config.smtpUrl) {
-    const level = config.env === 'production' ? 'warn' : 'info'
-    logger[level]('SMTP_URL is unset: mails are written to this log, links included, not sent')
+    const production = config.env === 'production'
+    logger[production ? 'warn' : 'info'](logTransportWarning(production))
   }
   services.mail.start()
   const probes = new Probes()

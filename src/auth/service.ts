@@ -52,7 +52,8 @@ export interface AuthServiceDeps {
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why)
 const BAD_CREDENTIALS = 'invalid username or password'
 
-const UNVERIFIED = 'verify your email first: follow the link we mailed you'
+const UNVERIFIED =
+  'verify your email first: follow the link we mailed you, or reset the password (POST /auth/password-reset), which confirms the address too'
 
 /**
  * `verifyCredentials` refused: no such user or a wrong password (`invalid`), a disabled account,

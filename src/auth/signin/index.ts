@@ -33,7 +33,7 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 const BAD_CREDENTIALS = 'Incorrect username, email or password.'
 const MISSING = 'Enter your username or email, and your password.'
 const UNVERIFIED =
-  'Your email address is not verified yet. Follow the link in the mail we sent you, then sign in again.'
+  'Your email address is not verified yet. Follow the link in the mail we sent you, or reset your password at /forgot-password (that confirms the address too), then sign in again.'
 /** The Retry-After of a 503 that does not bring its own. */
 const RETRY_AFTER_UNAVAILABLE = 5
 
