@@ -25,7 +25,7 @@
  * thresholds, it exits non-zero only when a row fails to run; it writes bench/results-smoke.json.
  *
  * Settings (environment): BENCH_DURATION (wrk -d, default 5s), BENCH_CONNECTIONS (50),
- * BENCH_THREADS (1), BENCH_ROUNDS (1; more runs every throughput row that often, interleaved,
+ * BENCH_THREADS (1), BENCH_WARMUP (unmeasured wrk load per row first, 1s; 0 in the smoke), BENCH_ROUNDS (1; more runs every throughput row that often, interleaved,
  * and keeps each row's best), BENCH_COLD_STARTS (5), BENCH_STORM_CLIENTS (20),
  * BENCH_STORM_DURATION (seconds, default 4), BENCH_OUT (the JSON file), MONGODB_URI (a MongoDB
  * server instead of FerretDB).
@@ -47,6 +47,8 @@ import { mongoServer } from '../scripts/mongo-server'
 
 const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1'
 const DURATION = process.env.BENCH_DURATION ?? (SMOKE ? '1s' : '5s')
+/** Unmeasured load on every server before its rows (JIT, connection pools); `0`: none. */
+const WARMUP = process.env.BENCH_WARMUP ?? (SMOKE ? '0' : '1s')
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const THREADS = Number(process.env.BENCH_THREADS ?? 1)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
@@ -85,6 +87,10 @@ interface Row {
 
 const rows: Row[] = []
 const children: Subprocess[] = []
+// scripts/mongo-server.ts exits the process when no MongoDB server can start: no server outlives us.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill()
+})
 const tempDirs: string[] = []
 let failed = 0
 
@@ -144,8 +150,8 @@ function toMs(value: string, unit: string): number {
 }
 
 /** wrk with --latency; throws when it reports errors or answers other than 2xx/3xx. */
-async function wrk(url: string, headers: Record<string, string> = {}): Promise<Rate> {
-  const args = ['wrk', `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url]
+async function wrk(url: string, headers: Record<string, string> = {}, duration = DURATION): Promise<Rate> {
+  const args = ['wrk', `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${duration}`, '--latency', url]
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`)
   const child = spawn(args, { stdout: 'pipe', stderr: 'pipe' })
   const [out, err, code] = await Promise.all([
@@ -341,6 +347,7 @@ try {
     const code = await status(c.url, c.headers)
     if (code !== 200) throw new Error(`${c.name}: ${c.url} answered ${code}, not 200`)
   }
+  if (WARMUP !== '0') for (const c of cases) await wrk(c.url, c.headers, WARMUP).catch(() => undefined)
   // Interleaved rounds, so that drift on a shared machine hits every row alike; each row's best.
   const best = new Map<string, Rate>()
   const errors = new Map<string, string>()
@@ -431,7 +438,7 @@ try {
   const mongoSeed = await seed(mongoBase)
   const productId = mongoSeed.productPath.split('/').at(-1) as string
   await row('MongoDB driver findOne loop (ceiling)', async () => {
-    const seconds = Number.parseFloat(DURATION) * (DURATION.endsWith('m') ? 60 : 1)
+    const ms = (d: string) => (d === '0' ? 0 : Number.parseFloat(d) * (d.endsWith('m') ? 60_000 : 1000))
     const out = await run([
       'bun',
       'bench/mongo-findone.ts',
@@ -439,7 +446,8 @@ try {
       mongoDb,
       productId,
       String(CONNECTIONS),
-      String(seconds * 1000),
+      String(ms(DURATION)),
+      String(ms(WARMUP)),
     ])
     const r = JSON.parse(out) as { rate: number; p50Ms: number; p99Ms: number }
     mongoRef = r.rate
@@ -449,6 +457,7 @@ try {
     const url = `${mongoBase}${mongoSeed.productPath}`
     const code = await status(url)
     if (code !== 200) throw new Error(`${url} answered ${code}`)
+    if (WARMUP !== '0') await wrk(url, {}, WARMUP).catch(() => undefined)
     const rate = await wrk(url)
     return {
       ...rate,
