@@ -19,7 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   http: ['core', 'store/contract'],
   keys: ['core', 'store/contract'],
   feature: ['core', 'http', 'store/contract', 'keys', 'auth/plugin'],
-  app: ['core', 'config', 'http', 'store/contract', 'keys', 'feature'],
+  observability: ['core', 'config', 'store/contract'],
+  app: ['core', 'config', 'http', 'store/contract', 'keys', 'feature', 'observability'],
   boot: ['*'],
 }
 
@@ -29,7 +30,7 @@ export const FEATURES = ['auth', 'users', 'products', 'clients', 'health'] as co
 /** Packages only some areas may import: database drivers stay in `store/`, Elysia out of the bottom. */
 const PACKAGE_RULES: Array<{ pattern: RegExp; only: readonly string[] }> = [
   { pattern: /^(mongodb|bson|bun:sqlite)$/, only: ['store'] },
-  { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'app', 'boot'] },
+  { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'observability', 'app', 'boot'] },
 ]
 
 export interface Violation {
@@ -55,7 +56,8 @@ function placeOf(path: string): Place | undefined {
     if (top === 'index.ts' || top === 'cli.ts') return { area: 'boot', names: ['boot'] }
     return undefined
   }
-  if (top === 'core' || top === 'http' || top === 'keys') return { area: top, names: [top] }
+  if (top === 'core' || top === 'http' || top === 'keys' || top === 'observability')
+    return { area: top, names: [top] }
   if (top === 'store') {
     const contract = path === 'store/types.ts' || path === 'store/errors.ts'
     return { area: 'store', names: contract ? ['store', 'store/contract'] : ['store'] }

@@ -30,6 +30,7 @@ import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
 import { KeyCipher } from './keys/cipher'
 import { KeyRing } from './keys/keyring'
+import { Observability } from './observability'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
@@ -106,6 +107,8 @@ export interface AppDeps {
   services?: Services
   /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
   probes?: Probes
+  /** Metrics: built from `config` when not given; `index.ts` times the store with the same one. */
+  observability?: Observability
 }
 
 /** Composes the whole HTTP app; it does not listen (see `index.ts`). */
@@ -115,12 +118,15 @@ export function createApp({
   logger,
   services = createServices(config, store, logger),
   probes = new Probes(),
+  observability = new Observability(config),
 }: AppDeps) {
+  services.events.observe(observability.securityObserver)
   const auth = authPlugin(services.accessTokens, store.users)
   // Routes are known once the app below is complete; 405s and the OpenAPI document read them then.
   const routes = lazyRouteIndex((): RouteTable => app.routes)
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
+    .use(observability.recorder())
     .use(securityHeaders())
     .use(requestLog(logger))
     .use(errorMapping({ logger, routes }))
@@ -133,6 +139,7 @@ export function createApp({
     .use(docs((): AnyElysia => app))
     .use(staticFiles())
     .use(healthRoutes(store, probes))
+    .use(observability.routes())
     .use(registrationRoutes(services.users, config.bodyLimit, config.trustProxy))
     .use(
       authRoutes({

@@ -57,6 +57,11 @@ export interface Config {
   trustProxy: boolean
   admin: { username: string; email: string; password: string } | undefined
   logLevel: LogLevel
+  /**
+   * The bearer token `GET /metrics` requires when set. Unset: metrics are open in development and
+   * off (404, nothing recorded) in production.
+   */
+  metricsToken: string | undefined
 }
 
 /** A variable is missing or malformed; the message names it. */
@@ -333,5 +338,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: boolean('TRUST_PROXY', env.TRUST_PROXY || 'false'),
     admin: admin(env),
     logLevel,
+    metricsToken: metricsToken(env.METRICS_TOKEN),
   }
+}
+
+/** A bearer token (RFC 6750 `b64token` characters), long enough not to be guessed. */
+function metricsToken(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  if (!/^[\w.~+/-]{16,256}=*$/.test(value)) {
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 characters of letters, digits and - . _ ~ + /')
+  }
+  return value
 }

@@ -4,6 +4,7 @@ import { createLogger } from './core/log'
 import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
 import { KeyDecryptionError } from './keys/cipher'
+import { Observability } from './observability'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -21,9 +22,10 @@ async function main() {
     throw error
   }
   const logger = createLogger(config.logLevel)
+  const observability = new Observability(config)
   let store: Awaited<ReturnType<typeof openStore>>
   try {
-    store = await openStore(config, logger)
+    store = observability.store(await openStore(config, logger))
   } catch (error) {
     logger.error('cannot open the store', { err: error })
     logger.flush()
@@ -42,7 +44,7 @@ async function main() {
     process.exit(1)
   }
   const probes = new Probes()
-  const app = createApp({ config, store, logger, services, probes })
+  const app = createApp({ config, store, logger, services, probes, observability })
   await prepareDummyHash()
   if (config.admin) {
     const created = await services.users.ensureAdmin(config.admin)

@@ -41,6 +41,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
       keyActivationDelay: 10 * 60,
       logLevel: 'info',
       admin: undefined,
+      metricsToken: undefined,
     })
   })
 
@@ -88,6 +89,8 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['MONGODB_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['TRUST_PROXY', 'maybe'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'a token with spaces in it'],
     ['KEY_ENCRYPTION_SECRET', 'short'],
     ['KEY_ROTATION_INTERVAL', 'monthly'],
     ['KEY_ACTIVATION_DELAY', '0'],
@@ -99,6 +102,11 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['PUBLIC_URL', 'https://user:pw@shop.example.com'],
   ])('a malformed %s stops the start, naming it', (variable, value) => {
     expect(refused({ [variable]: value })).toBe(variable)
+  })
+
+  test('METRICS_TOKEN is a bearer token of at least 16 characters', () => {
+    expect(load({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789')
+    expect(load({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined()
   })
 
   test('PUBLIC_URL defaults to localhost on PORT; a trailing slash is dropped, a path kept', () => {

@@ -38,9 +38,12 @@ const PUBLIC = new Set([
 ])
 /** The sign-in pages: HTML for browsers, not API, so left out like the docs (docs/api.md, Sign-in page). */
 const PAGES = ['/signin', '/signin/done', '/signout', '/authorize', '/authorize/consent', '/logout']
+/** Prometheus' scrape target: its text format, not the JSON API (docs/api.md, Operation: Metrics). */
+const OPERATION = ['/metrics']
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||
   PAGES.includes(path) ||
+  OPERATION.includes(path) ||
   path.startsWith('/swagger/assets/') ||
   path.startsWith('/redoc/assets/')
 

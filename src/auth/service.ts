@@ -137,6 +137,7 @@ export class AuthService {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'account_disabled' })
       throw new CredentialsRefused('disabled')
     }
+    this.events.loginSucceeded()
     return user
   }
 

@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { Elysia } from 'elysia'
+import { UnauthorizedError } from '../core/errors'
+import type { Metrics } from './metrics'
+
+/** The `route` of requests no route took (unknown paths, preflights, refusals before routing): one series, not one per path. */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+/** The token routes' grant, by route; `/auth/token` names it in its body. */
+const GRANT_OF_ROUTE: Record<string, string | undefined> = {
+  '/auth/login': 'password',
+  '/auth/refresh': 'refresh_token',
+}
+const GRANT_TYPES = new Set(['authorization_code', 'client_credentials', 'refresh_token', 'password'])
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest()
+
+/** Whether `authorization` is `Bearer <token>`, compared in constant time (as digests of one length). */
+function bearerMatches(authorization: string | null, expected: Buffer): boolean {
+  const sent = /^Bearer +(\S+)$/i.exec(authorization ?? '')?.[1]
+  return sent !== undefined && timingSafeEqual(digest(sent), expected)
+}
+
+/**
+ * HTTP metrics: `recorder()` times every request (mount it first), `route()` is `GET /metrics`
+ * (mount it with the routes, after the error mapping). `token` set: the scrape must send it.
+ */
+export class HttpMetrics {
+  private readonly started = new WeakMap<Request, number>()
+  private readonly token: Buffer | undefined
+
+  constructor(
+    private readonly metrics: Metrics,
+    token: string | undefined,
+  ) {
+    this.token = token === undefined ? undefined : digest(token)
+  }
+
+  recorder() {
+    const { started, metrics } = this
+    return new Elysia({ name: 'http-metrics' })
+      .onRequest(({ request }) => {
+        started.set(request, performance.now())
+        metrics.httpInFlight.inc()
+      })
+      .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, body }) => {
+        const start = started.get(request)
+        if (start === undefined) return
+        started.delete(request)
+        metrics.httpInFlight.dec()
+        // A handler that returns a Response sets its status there, not in `set` (as request-log reads it).
+        const raw = responseValue instanceof Response ? responseValue.status : set.status
+        const status = typeof raw === 'number' ? raw : 200
+        const template = route || UNMATCHED_ROUTE
+        metrics.httpDuration.observe(
+          {
+            method: METHODS.has(request.method) ? request.method : 'OTHER',
+            route: template,
+            status: String(status),
+          },
+          (performance.now() - start) / 1000,
+        )
+        if (status === 200 && template.startsWith('/auth/')) {
+          const grant =
+            GRANT_OF_ROUTE[template] ??
+            (template === '/auth/token'
+              ? (body as { grant_type?: unknown } | undefined)?.grant_type
+              : undefined)
+          if (typeof grant === 'string' && GRANT_TYPES.has(grant))
+            metrics.tokensIssued.inc({ grant_type: grant })
+        }
+      })
+  }
+
+  /** `GET /metrics`, left out of the OpenAPI document: it is Prometheus' text format, not the JSON API. */
+  route() {
+    const { metrics, token } = this
+    return new Elysia({ name: 'metrics-route' }).get(
+      '/metrics',
+      async ({ request, set }) => {
+        if (token && !bearerMatches(request.headers.get('authorization'), token)) {
+          throw new UnauthorizedError(
+            'a valid metrics token is required',
+            request.headers.has('authorization'),
+          )
+        }
+        set.headers['content-type'] = metrics.contentType
+        set.headers['cache-control'] = 'no-store'
+        return metrics.render()
+      },
+      { detail: { hide: true } },
+    )
+  }
+}
