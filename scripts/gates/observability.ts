@@ -1,0 +1,131 @@
+/**
+ * Gate: the service's telemetry as real receivers see it (docs/api.md, Operation: Metrics). A real
+ * Prometheus (scripts/prometheus-server.ts) scrapes the real service (production mode, SQLite,
+ * METRICS_TOKEN) every second while requests run; its HTTP API must then return the request
+ * counter by route template and the metrics the dashboard reads (ops/README.md). Runs once in CI,
+ * not per store: the telemetry does not depend on the engine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RunningServer } from '../../tests/support/server'
+import { startServer } from '../../tests/support/server'
+import { type PrometheusServer, startPrometheus } from '../prometheus-server'
+import { assert, GATE_SECRET, Gate } from '../support/gate'
+
+const TOKEN = 'gate-metrics-token-0123456789'
+/** Scrapes are every second; a few of them have to land. */
+const QUERY_TIMEOUT_MS = 30_000
+const HEALTH_REQUESTS = 25
+
+const gate = new Gate('observability')
+const dataDir = mkdtempSync(join(tmpdir(), 'mercado-gate-observability-'))
+let service: RunningServer | undefined
+let prometheus: PrometheusServer | undefined
+process.on('exit', () => {
+  service?.process.kill('SIGKILL')
+  prometheus?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+interface Sample {
+  metric: Record<string, string>
+  value: [number, string]
+}
+
+/** Asks Prometheus `query` until `accept` takes the result, or fails with the last one. */
+async function queryUntil(query: string, accept: (result: Sample[]) => boolean): Promise<Sample[]> {
+  assert(prometheus, 'Prometheus is not running')
+  const deadline = Date.now() + QUERY_TIMEOUT_MS
+  let last: unknown
+  while (Date.now() < deadline) {
+    const reply = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`)
+    last = await reply.json()
+    const { status, data } = last as { status: string; data?: { result: Sample[] } }
+    if (status === 'success' && data && accept(data.result)) return data.result
+    await Bun.sleep(500)
+  }
+  throw new Error(
+    `${query}: no acceptable answer within ${QUERY_TIMEOUT_MS / 1000} s; last: ${JSON.stringify(last)}`,
+  )
+}
+
+await gate.check('the service starts in production mode with METRICS_TOKEN', async () => {
+  service = await startServer({
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    KEY_ENCRYPTION_SECRET: GATE_SECRET,
+    METRICS_TOKEN: TOKEN,
+    LOG_LEVEL: 'info',
+  })
+  const refused = await fetch(`${service.url}/metrics`)
+  assert(refused.status === 401, `GET /metrics without the token: ${refused.status}, expected 401`)
+})
+
+await gate.check('Prometheus starts and scrapes the service with the bearer token', async () => {
+  assert(service, 'the service did not start')
+  prometheus = await startPrometheus(new URL(service.url).host, TOKEN)
+  await queryUntil('up{job="mercado"}', (result) => result[0]?.value[1] === '1')
+})
+
+await gate.check(
+  `Prometheus counts ${HEALTH_REQUESTS} requests to /health under its route template`,
+  async () => {
+    assert(service, 'the service did not start')
+    for (let i = 0; i < HEALTH_REQUESTS; i++)
+      assert((await fetch(`${service.url}/health`)).ok, '/health failed')
+    const [sample] = await queryUntil(
+      'http_request_duration_seconds_count{route="/health"}',
+      (result) => Number(result[0]?.value[1] ?? 0) >= HEALTH_REQUESTS,
+    )
+    console.log(`observability: Prometheus: ${JSON.stringify(sample?.metric)} = ${sample?.value[1]}`)
+    assert(sample?.metric.method === 'GET' && sample.metric.status === '200', 'labels method and status')
+  },
+)
+
+await gate.check(
+  'unknown paths, logins and store calls reach Prometheus as the dashboard reads them',
+  async () => {
+    assert(service, 'the service did not start')
+    for (let i = 0; i < 5; i++) await fetch(`${service.url}/no-such-page-${i}`)
+    const account = {
+      username: 'gate_metrics',
+      email: 'gate-metrics@example.com',
+      password: 'gate-metrics-pw',
+    }
+    await fetch(`${service.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    })
+    const login = await fetch(`${service.url}/auth/login`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: account.username,
+        password: account.password,
+      }),
+    })
+    assert(login.status === 200, `login: ${login.status}`)
+    const unmatched = await queryUntil(
+      'http_request_duration_seconds_count{status="404"}',
+      (r) => r.length > 0,
+    )
+    assert(
+      unmatched.every((s) => !s.metric.route?.includes('no-such-page')),
+      `raw paths as routes: ${JSON.stringify(unmatched.map((s) => s.metric.route))}`,
+    )
+    for (const query of [
+      'auth_login_attempts_total{outcome="success"} >= 1',
+      'auth_tokens_issued_total{grant_type="password"} >= 1',
+      'store_operation_duration_seconds_bucket{operation="users.findByLogin", le="+Inf"} >= 1',
+      'http_requests_in_flight',
+      'auth_refresh_reuse_total',
+      'process_resident_memory_bytes > 0',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      await queryUntil(query, (result) => result.length > 0)
+  },
+)
+
+gate.finish()
