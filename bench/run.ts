@@ -21,7 +21,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mercado-bench-'))
 const ports = {
   baseline: 41_000 + Math.floor(Math.random() * 1000),
   mercado: 42_000 + Math.floor(Math.random() * 1000),
+  // The same service with metrics on (METRICS_TOKEN): what recording every request costs.
+  metered: 43_000 + Math.floor(Math.random() * 1000),
 }
+const meteredDataDir = mkdtempSync(join(tmpdir(), 'mercado-bench-metered-'))
+const METRICS_TOKEN = 'bench-metrics-token-0123456789'
 const env = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'info' }
 const servers = [
   spawn(['bun', 'bench/baseline.ts'], { env: { ...env, PORT: String(ports.baseline) }, stdout: 'ignore' }),
@@ -32,6 +36,16 @@ const servers = [
       DATA_DIR: dataDir,
       KEY_ENCRYPTION_SECRET: 'bench-secret-bench-secret-bench-secret',
       LOGIN_MAX_FAILURES: '1000',
+    },
+    stdout: 'ignore',
+  }),
+  spawn(['bun', 'src/index.ts'], {
+    env: {
+      ...env,
+      PORT: String(ports.metered),
+      DATA_DIR: meteredDataDir,
+      KEY_ENCRYPTION_SECRET: 'bench-secret-bench-secret-bench-secret',
+      METRICS_TOKEN,
     },
     stdout: 'ignore',
   }),
@@ -62,7 +76,12 @@ function wrk(url: string, headers: Record<string, string> = {}): number {
 
 try {
   const base = `http://127.0.0.1:${ports.mercado}`
-  await Promise.all([waitFor(`http://127.0.0.1:${ports.baseline}/health`), waitFor(`${base}/health`)])
+  const metered = `http://127.0.0.1:${ports.metered}`
+  await Promise.all([
+    waitFor(`http://127.0.0.1:${ports.baseline}/health`),
+    waitFor(`${base}/health`),
+    waitFor(`${metered}/health`),
+  ])
 
   const account = { username: 'bench_user', email: 'bench@example.com', password: 'bench-password' }
   await fetch(`${base}/auth/register`, {
@@ -93,6 +112,7 @@ try {
   const cases: Array<[string, string, Record<string, string>?]> = [
     ['baseline: bare Elysia GET /health', `http://127.0.0.1:${ports.baseline}/health`],
     ['GET /health', `${base}/health`],
+    ['GET /health (metrics on)', `${metered}/health`],
     ['GET /products/{id} (sqlite read)', productUrl],
     ['GET /products?limit=20 (sqlite list + count)', `${base}/products?limit=20`],
     ['GET /users/me (JWT verify + user read)', `${base}/users/me`, auth],
@@ -109,7 +129,13 @@ try {
     const rate = best(name)
     console.log(`${name.padEnd(48)} ${rate.toFixed(0).padStart(9)}  ${(rate / baseline).toFixed(2)}`)
   }
+  const on = best('GET /health (metrics on)')
+  const off = best('GET /health')
+  console.log(
+    `\nmetrics on vs off, GET /health: ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% cost)`,
+  )
 } finally {
   for (const server of servers) server.kill()
   rmSync(dataDir, { recursive: true, force: true })
+  rmSync(meteredDataDir, { recursive: true, force: true })
 }

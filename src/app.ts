@@ -128,7 +128,7 @@ export function createApp({
   const app = new Elysia({ normalize: false })
     .use(observability.recorder())
     .use(securityHeaders())
-    .use(requestLog(logger))
+    .use(requestLog(logger, observability.traceIdOf))
     .use(errorMapping({ logger, routes }))
     .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.

@@ -89,6 +89,7 @@ async function main() {
     clearTimeout(timer)
     services.keys.stop()
     await store.close()
+    await observability.shutdown().catch((err) => logger.warn('could not send the last spans', { err }))
     logger.info('stopped')
     logger.flush()
     process.exit(0)

@@ -88,6 +88,19 @@ describe('GET /metrics (docs/api.md, Operation: Metrics)', () => {
     expect([...after.keys()].some((key) => key.includes('no-such-path'))).toBe(false)
   })
 
+  test('counts a CORS preflight, answered before routing, and leaves no request in flight', async () => {
+    const before = await scrape(client)
+    const series = 'http_request_duration_seconds_count{method="OPTIONS",route="unmatched",status="204"}'
+    const preflight = await client.request('OPTIONS', '/products', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.status).toBe(204)
+    const after = await scrape(client)
+    expect((after.get(series) ?? 0) - (before.get(series) ?? 0)).toBe(1)
+    // The scrape itself is the one request in flight.
+    expect(after.get('http_requests_in_flight')).toBe(1)
+  })
+
   test('counts login outcomes, tokens issued by grant type, and times the store calls', async () => {
     const account = newAccount()
     expect((await client.post('/auth/register', { body: account })).status).toBe(201)

@@ -4,10 +4,12 @@ import type { ObservedEvent } from '../core/security-events'
 import type { Store } from '../store/types'
 import { HttpMetrics } from './http'
 import { type Metrics, processMetrics } from './metrics'
-import { observedStore, timeStoreOperations } from './store'
+import { type OperationWrapper, observedStore, timeStoreOperations } from './store'
+import { Tracing, type TracingOptions } from './tracing'
 
 export { UNMATCHED_ROUTE } from './http'
 export { Metrics, processMetrics } from './metrics'
+export type { TracingOptions } from './tracing'
 
 /** `auth_*` counters from the security events (core/security-events.ts). */
 function countSecurityEvent(metrics: Metrics, { event }: ObservedEvent): void {
@@ -18,17 +20,20 @@ function countSecurityEvent(metrics: Metrics, { event }: ObservedEvent): void {
 }
 
 /**
- * Metrics (docs/api.md, Operation: Metrics), built once from the configuration. Metrics are on in
- * development and test, and in production only with `METRICS_TOKEN`; off, nothing is recorded
- * (no cost per request) and `GET /metrics` is a 404.
+ * Metrics and traces (docs/api.md, Operation: Metrics, Tracing), built once from the configuration.
+ * Metrics are on in development and test, and in production only with `METRICS_TOKEN`; off,
+ * nothing is recorded (no cost per request) and `GET /metrics` is a 404. Traces are on when an
+ * OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`); off, no span is ever made.
  */
 export class Observability {
   readonly metrics: Metrics | undefined
+  readonly tracing: Tracing | undefined
   private readonly http: HttpMetrics | undefined
   /** Feeds the security events into the `auth_*` counters; one function, so observing twice counts once. */
   readonly securityObserver: (event: ObservedEvent) => void
 
-  constructor(config: Pick<Config, 'env' | 'metricsToken'>) {
+  constructor(config: Pick<Config, 'env' | 'metricsToken' | 'tracing'>, tracingOptions?: TracingOptions) {
+    this.tracing = config.tracing && new Tracing(config.tracing, tracingOptions)
     const on = config.env !== 'production' || config.metricsToken !== undefined
     this.metrics = on ? processMetrics() : undefined
     this.http = this.metrics && new HttpMetrics(this.metrics, config.metricsToken)
@@ -36,14 +41,31 @@ export class Observability {
     this.securityObserver = metrics ? (event) => countSecurityEvent(metrics, event) : () => {}
   }
 
-  /** `store` with its calls timed (store_operation_*); `store` itself when metrics are off. */
+  /** `store` with its calls timed (store_operation_*) and traced; `store` itself when both are off. */
   store(store: Store): Store {
-    return this.metrics ? observedStore(store, timeStoreOperations(this.metrics)) : store
+    const timed = this.metrics && timeStoreOperations(this.metrics)
+    const traced = this.tracing?.storeSpans(store.kind)
+    const wrap: OperationWrapper | undefined =
+      timed && traced
+        ? (operation, call) => traced(operation, () => timed(operation, call))
+        : (timed ?? traced)
+    return wrap ? observedStore(store, wrap) : store
   }
 
-  /** Times every request: mount before anything that can answer. */
+  /** The server span and the request metrics: mount before anything that can answer. */
   recorder() {
-    return this.http?.recorder() ?? new Elysia({ name: 'http-metrics' })
+    const plugin = new Elysia({ name: 'observability' })
+    if (this.tracing) plugin.use(this.tracing.plugin())
+    if (this.http) plugin.use(this.http.recorder())
+    return plugin
+  }
+
+  /** The trace id of a request's server span, for the access log; undefined when tracing is off. */
+  readonly traceIdOf = (request: Request): string | undefined => this.tracing?.traceIdOf(request)
+
+  /** Sends the spans not yet exported; at shutdown. */
+  async shutdown(): Promise<void> {
+    await this.tracing?.shutdown()
   }
 
   /** `GET /metrics`, when metrics are on. */
