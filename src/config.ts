@@ -75,6 +75,8 @@ export interface TracingConfig {
   headers: Record<string, string>
   /** `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the specification's default) or `http/json`. */
   protocol: 'http/protobuf' | 'http/json'
+  /** `OTEL_BSP_SCHEDULE_DELAY`: milliseconds between two exports of the spans batched meanwhile. */
+  scheduleDelayMs: number
 }
 
 /** A variable is missing or malformed; the message names it. */
@@ -391,7 +393,13 @@ function tracing(env: Record<string, string | undefined>): TracingConfig | undef
       throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'expected key=value pairs separated by commas')
     headers[decodeURIComponent(pair.slice(0, cut).trim())] = decodeURIComponent(pair.slice(cut + 1).trim())
   }
-  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || 'mercado', headers, protocol }
+  const scheduleDelayMs = integer(
+    'OTEL_BSP_SCHEDULE_DELAY',
+    env.OTEL_BSP_SCHEDULE_DELAY || '5000',
+    1,
+    600_000,
+  )
+  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || 'mercado', headers, protocol, scheduleDelayMs }
 }
 
 /** A bearer token (RFC 6750 `b64token` characters), long enough not to be guessed. */

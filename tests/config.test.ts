@@ -126,6 +126,7 @@ describe('configuration (docs/api.md, Configuration)', () => {
       serviceName: 'shop',
       headers: { 'x-api-key': 'abc=', tenant: 't1' },
       protocol: 'http/protobuf',
+      scheduleDelayMs: 5000,
     })
     const signal = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/traces' }
     expect(load(signal).tracing?.endpoint).toBe('https://otlp.example.com/traces')

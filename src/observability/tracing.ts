@@ -70,7 +70,9 @@ export class Tracing {
       resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': version }),
       sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
       spanProcessors: [
-        options.exporter ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter }),
+        options.exporter
+          ? new SimpleSpanProcessor({ exporter })
+          : new BatchSpanProcessor({ exporter, scheduledDelayMillis: config.scheduleDelayMs }),
       ],
     })
     // Global, so that core/passwords.ts (which may not import this area) reaches it through the API.
