@@ -54,12 +54,10 @@ export class HttpMetrics {
         const raw = responseValue instanceof Response ? responseValue.status : set.status
         const status = typeof raw === 'number' ? raw : 200
         const template = route || UNMATCHED_ROUTE
+        const method = METHODS.has(request.method) ? request.method : 'OTHER'
         metrics.httpDuration.observe(
-          {
-            method: METHODS.has(request.method) ? request.method : 'OTHER',
-            route: template,
-            status: String(status),
-          },
+          `${method} ${status} ${template}`,
+          [method, template, String(status)],
           (performance.now() - start) / 1000,
         )
         if (status === 200 && template.startsWith('/auth/')) {
