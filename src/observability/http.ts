@@ -43,13 +43,13 @@ export class HttpMetrics {
     return new Elysia({ name: 'http-metrics' })
       .onRequest(({ request }) => {
         started.set(request, performance.now())
-        metrics.httpInFlight.inc()
+        metrics.inFlight++
       })
       .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, body }) => {
         const start = started.get(request)
         if (start === undefined) return
         started.delete(request)
-        metrics.httpInFlight.dec()
+        metrics.inFlight--
         // A handler that returns a Response sets its status there, not in `set` (as request-log reads it).
         const raw = responseValue instanceof Response ? responseValue.status : set.status
         const status = typeof raw === 'number' ? raw : 200

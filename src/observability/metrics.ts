@@ -23,10 +23,13 @@ export class Metrics {
     HTTP_BUCKETS,
     this.registry,
   )
-  readonly httpInFlight = new Gauge({
+  /** Requests being answered now: a plain number per request, read into the gauge at each scrape. */
+  inFlight = 0
+  readonly httpInFlight: Gauge = new Gauge({
     name: 'http_requests_in_flight',
     help: 'HTTP requests being answered now',
     registers: [this.registry],
+    collect: (): void => this.httpInFlight.set(this.inFlight),
   })
   readonly storeDuration = new Histogram({
     name: 'store_operation_duration_seconds',
