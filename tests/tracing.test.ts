@@ -3,6 +3,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { createApp, createServices } from '../src/app'
 import { createLogger } from '../src/core/log'
 import { Observability } from '../src/observability'
+import { StoreUnavailableError } from '../src/store/errors'
 import type { Store } from '../src/store/types'
 import { Client, newAccount, testConfig } from './support/app'
 import { freshSqliteStore } from './support/stores'
@@ -14,6 +15,16 @@ const lines: Array<Record<string, unknown>> = []
 
 let store: Store
 let client: Client
+/** An id whose product read fails as if the database were gone (503). */
+const UNAVAILABLE_ID = 'dead0000000000000000beef'
+
+/** `raw` with one product read that fails, to see a 5xx through the error mapping. */
+function withFailingRead(raw: Store): Store {
+  const products = Object.create(raw.products) as Store['products']
+  products.findById = (id: string) =>
+    id === UNAVAILABLE_ID ? Promise.reject(new StoreUnavailableError('gone')) : raw.products.findById(id)
+  return Object.assign(Object.create(raw) as Store, { products })
+}
 
 beforeAll(() => {
   const config = testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9/', CORS_ORIGINS: '*' })
@@ -21,7 +32,7 @@ beforeAll(() => {
     for (const line of chunk.split('\n')) if (line) lines.push(JSON.parse(line))
   })
   const observability = new Observability(config, { exporter })
-  store = observability.store(freshSqliteStore())
+  store = observability.store(withFailingRead(freshSqliteStore()))
   const services = createServices(config, store, logger)
   client = new Client(createApp({ config, store, logger, services, observability }), services)
 })
@@ -83,6 +94,17 @@ describe('tracing (docs/api.md, Operation: Tracing)', () => {
     }
     const unknown = exporter.getFinishedSpans().find((s) => s.attributes['url.path'] === '/no/such/path')
     expect(unknown?.name).toBe('GET')
+  })
+
+  test('ends the span of a 5xx that onError answers, marked as an error, the failed store call too', async () => {
+    const reply = await client.get(`/products/${UNAVAILABLE_ID}`)
+    expect(reply.status).toBe(503)
+    const spans = await traceOf(traceIdIn(reply.headers.get('traceparent')))
+    const server = spans.find((s) => s.kind === 1) as ReadableSpan
+    expect(server.name).toBe('GET /products/:id')
+    expect(server.attributes['http.response.status_code']).toBe(503)
+    expect(server.status.code).toBe(2) // SpanStatusCode.ERROR
+    expect(spans.find((s) => s.name === 'products.findById')?.status.code).toBe(2)
   })
 
   test('gives a CORS preflight, answered before routing, a span of its own', async () => {
