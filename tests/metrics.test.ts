@@ -3,7 +3,7 @@ import { createApp, createServices } from '../src/app'
 import { createLogger } from '../src/core/log'
 import { Observability } from '../src/observability'
 import type { Store } from '../src/store/types'
-import { Client, newAccount, testConfig } from './support/app'
+import { Client, createAdmin, newAccount, testConfig } from './support/app'
 import { freshSqliteStore } from './support/stores'
 
 const TOKEN = 'scrape-token-0123456789abcdef'
@@ -141,6 +141,33 @@ describe('GET /metrics (docs/api.md, Operation: Metrics)', () => {
     expect(delta('auth_refresh_reuse_total')).toBe(1)
     expect(delta('auth_tokens_issued_total{grant_type="refresh_token"}')).toBe(1)
     expect(delta('auth_login_attempts_total{outcome="throttled"}')).toBe(1)
+  })
+})
+
+describe('tokens issued by grant type', () => {
+  test('counts client_credentials responses of /auth/token, not its refusals', async () => {
+    const admin = await createAdmin(client)
+    const registered = await client.post('/clients', {
+      token: admin.token,
+      body: {
+        client_name: 'metrics machine',
+        grant_types: ['client_credentials'],
+        scope: 'products:read',
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    })
+    expect(registered.status).toBe(201)
+    const { client_id, client_secret } = registered.body
+    const before = await scrape(client)
+    const token = (secret: string) =>
+      client.post('/auth/token', {
+        form: { grant_type: 'client_credentials', client_id, client_secret: secret },
+      })
+    expect((await token(client_secret)).status).toBe(200)
+    expect((await token('wrong-secret')).status).toBe(401)
+    const after = await scrape(client)
+    const series = 'auth_tokens_issued_total{grant_type="client_credentials"}'
+    expect((after.get(series) ?? 0) - (before.get(series) ?? 0)).toBe(1)
   })
 })
 

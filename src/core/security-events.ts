@@ -58,8 +58,14 @@ export interface SecurityEvent extends RequestContext {
   clientId?: string
 }
 
-/** What observers (metrics) hear: every recorded event, and the sign-ins that succeeded, which are not logged. */
-export type ObservedEvent = SecurityEvent | { event: 'login_succeeded'; outcome: 'success' }
+/**
+ * What observers (metrics) hear: every recorded event, and what succeeded without being logged:
+ * sign-ins, and token responses by grant type.
+ */
+export type ObservedEvent =
+  | SecurityEvent
+  | { event: 'login_succeeded'; outcome: 'success' }
+  | { event: 'tokens_issued'; outcome: 'success'; grantType: string }
 
 /** Writes security events as log lines with `msg: "security"`, for an operator to alert on. */
 export class SecurityEvents {
@@ -83,6 +89,11 @@ export class SecurityEvents {
   /** A password check that passed: observers count it; no log line, a success is nothing to alert on. */
   loginSucceeded(): void {
     for (const observer of this.observers) observer({ event: 'login_succeeded', outcome: 'success' })
+  }
+
+  /** A token response for `grantType`: observers count it; no log line. */
+  tokensIssued(grantType: string): void {
+    for (const observer of this.observers) observer({ event: 'tokens_issued', outcome: 'success', grantType })
   }
 
   /**

@@ -8,13 +8,6 @@ export const UNMATCHED_ROUTE = 'unmatched'
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
-/** The token routes' grant, by route; `/auth/token` names it in its body. */
-const GRANT_OF_ROUTE: Record<string, string | undefined> = {
-  '/auth/login': 'password',
-  '/auth/refresh': 'refresh_token',
-}
-const GRANT_TYPES = new Set(['authorization_code', 'client_credentials', 'refresh_token', 'password'])
-
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest()
 
 /** Whether `authorization` is `Bearer <token>`, compared in constant time (as digests of one length). */
@@ -24,7 +17,8 @@ function bearerMatches(authorization: string | null, expected: Buffer): boolean 
 }
 
 /**
- * HTTP metrics: `recorder()` times every request (mount it first), `route()` is `GET /metrics`
+ * HTTP metrics: `recorder()` times every request (it must not read `body`: Elysia would then parse
+ * the body and build a headers object for every route, a cost on each request) (mount it first), `route()` is `GET /metrics`
  * (mount it with the routes, after the error mapping). `token` set: the scrape must send it.
  */
 export class HttpMetrics {
@@ -45,7 +39,7 @@ export class HttpMetrics {
         started.set(request, performance.now())
         metrics.inFlight++
       })
-      .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, body }) => {
+      .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
         const start = started.get(request)
         if (start === undefined) return
         started.delete(request)
@@ -60,15 +54,6 @@ export class HttpMetrics {
           [method, template, String(status)],
           (performance.now() - start) / 1000,
         )
-        if (status === 200 && template.startsWith('/auth/')) {
-          const grant =
-            GRANT_OF_ROUTE[template] ??
-            (template === '/auth/token'
-              ? (body as { grant_type?: unknown } | undefined)?.grant_type
-              : undefined)
-          if (typeof grant === 'string' && GRANT_TYPES.has(grant))
-            metrics.tokensIssued.inc({ grant_type: grant })
-        }
       })
   }
 

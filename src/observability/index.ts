@@ -11,9 +11,11 @@ export { UNMATCHED_ROUTE } from './http'
 export { Metrics, processMetrics } from './metrics'
 export type { TracingOptions } from './tracing'
 
-/** `auth_*` counters from the security events (core/security-events.ts). */
-function countSecurityEvent(metrics: Metrics, { event }: ObservedEvent): void {
-  if (event === 'login_succeeded') metrics.loginAttempts.inc({ outcome: 'success' })
+/** `auth_*` counters from the security events and token responses (core/security-events.ts). */
+function countSecurityEvent(metrics: Metrics, observed: ObservedEvent): void {
+  const { event } = observed
+  if (observed.event === 'tokens_issued') metrics.tokensIssued.inc({ grant_type: observed.grantType })
+  else if (event === 'login_succeeded') metrics.loginAttempts.inc({ outcome: 'success' })
   else if (event === 'login_failed') metrics.loginAttempts.inc({ outcome: 'bad_credentials' })
   else if (event === 'login_throttled') metrics.loginAttempts.inc({ outcome: 'throttled' })
   else if (event === 'refresh_reused') metrics.refreshReuse.inc()
