@@ -107,7 +107,7 @@ export interface AppDeps {
   services?: Services
   /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
   probes?: Probes
-  /** Metrics: built from `config` when not given; `index.ts` times the store with the same one. */
+  /** Metrics and tracing: built from `config` when not given; `index.ts` wraps the store with the same one. */
   observability?: Observability
 }
 
