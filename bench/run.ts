@@ -426,6 +426,30 @@ try {
   server.kill()
   await server.exited
 
+  // --- Metrics on: /health of a service that records every request (METRICS_TOKEN set) --------
+  await row('Mercado GET /health, metrics on (METRICS_TOKEN)', async () => {
+    const port = freePort()
+    const metered = mercado(port, { METRICS_TOKEN: 'bench-metrics-token-of-some-length' })
+    const url = `http://127.0.0.1:${port}/health`
+    try {
+      await waitFor(url)
+      if (WARMUP !== '0') await wrk(url, {}, WARMUP).catch(() => undefined)
+      const rate = await wrk(url)
+      const off = best.get('Mercado GET /health')?.rps
+      return {
+        ...rate,
+        ratio: rate.rps / rawRps,
+        of: 'raw Bun.serve',
+        note: off
+          ? `${(rate.rps / off).toFixed(2)} of GET /health with metrics off (issue #14: ≥ 0.95)`
+          : undefined,
+      }
+    } finally {
+      metered.kill()
+      await metered.exited
+    }
+  })
+
   // --- MongoDB: Mercado's GET /products/{id} against the driver's own findOne ----------------
   const mongo = await mongoPromise
   mongoStop = mongo.stop

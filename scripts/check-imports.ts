@@ -20,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   keys: ['core', 'store/contract'],
   mail: ['core', 'store/contract'],
   feature: ['core', 'http', 'store/contract', 'keys', 'mail', 'auth/plugin'],
-  app: ['core', 'config', 'http', 'store/contract', 'keys', 'mail', 'feature'],
+  observability: ['core', 'config', 'store/contract'],
+  app: ['core', 'config', 'http', 'store/contract', 'keys', 'mail', 'feature', 'observability'],
   boot: ['*'],
 }
 
@@ -31,7 +32,7 @@ export const FEATURES = ['auth', 'users', 'products', 'clients', 'health'] as co
 const PACKAGE_RULES: Array<{ pattern: RegExp; only: readonly string[] }> = [
   { pattern: /^(mongodb|bson|bun:sqlite)$/, only: ['store'] },
   { pattern: /^nodemailer$/, only: ['mail'] },
-  { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'app', 'boot'] },
+  { pattern: /^elysia$|^@elysiajs\//, only: ['http', 'feature', 'observability', 'app', 'boot'] },
 ]
 
 export interface Violation {
@@ -57,7 +58,8 @@ function placeOf(path: string): Place | undefined {
     if (top === 'index.ts' || top === 'cli.ts') return { area: 'boot', names: ['boot'] }
     return undefined
   }
-  if (top === 'core' || top === 'http' || top === 'keys' || top === 'mail') return { area: top, names: [top] }
+  if (top === 'core' || top === 'http' || top === 'keys' || top === 'mail' || top === 'observability')
+    return { area: top, names: [top] }
   if (top === 'store') {
     const contract = path === 'store/types.ts' || path === 'store/errors.ts'
     return { area: 'store', names: contract ? ['store', 'store/contract'] : ['store'] }

@@ -32,6 +32,7 @@ import { staticFiles } from './http/static'
 import { KeyCipher } from './keys/cipher'
 import { KeyRing } from './keys/keyring'
 import { LogTransport, MailOutbox, type MailSender, SmtpTransport } from './mail'
+import { Observability } from './observability'
 import { productRoutes } from './products'
 import { ProductService } from './products/service'
 import type { Store } from './store/types'
@@ -145,6 +146,8 @@ export interface AppDeps {
   services?: Services
   /** The liveness sampling and the shutdown state; `index.ts` starts the drain on SIGTERM. */
   probes?: Probes
+  /** Metrics and tracing: built from `config` when not given; `index.ts` wraps the store with the same one. */
+  observability?: Observability
 }
 
 /** Composes the whole HTTP app; it does not listen (see `index.ts`). */
@@ -154,14 +157,17 @@ export function createApp({
   logger,
   services = createServices(config, store, logger),
   probes = new Probes(),
+  observability = new Observability(config),
 }: AppDeps) {
+  services.events.observe(observability.securityObserver)
   const auth = authPlugin(services.accessTokens, store.users)
   // Routes are known once the app below is complete; 405s and the OpenAPI document read them then.
   const routes = lazyRouteIndex((): RouteTable => app.routes)
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
+    .use(observability.recorder())
     .use(securityHeaders())
-    .use(requestLog(logger))
+    .use(requestLog(logger, observability.traceIdOf))
     .use(errorMapping({ logger, routes }))
     .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.
@@ -172,6 +178,7 @@ export function createApp({
     .use(docs((): AnyElysia => app))
     .use(staticFiles())
     .use(healthRoutes(store, probes))
+    .use(observability.routes())
     .use(registrationRoutes(services.users, config.bodyLimit, config.trustProxy))
     .use(
       authRoutes({

@@ -67,6 +67,26 @@ export interface Config {
   smtpUrl: string | undefined
   /** The From of every mail, `Name <address>` or an address. */
   mailFrom: string
+  /**
+   * The bearer token `GET /metrics` requires when set. Unset: metrics are open in development and
+   * off (404, nothing recorded) in production.
+   */
+  metricsToken: string | undefined
+  /** OpenTelemetry traces over OTLP/HTTP, from the standard `OTEL_*` variables; unset: no tracing. */
+  tracing: TracingConfig | undefined
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  endpoint: string
+  /** `OTEL_SERVICE_NAME`, default `mercado`. */
+  serviceName: string
+  /** `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,key2=value2`), e.g. a receiver's API key. */
+  headers: Record<string, string>
+  /** `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the specification's default) or `http/json`. */
+  protocol: 'http/protobuf' | 'http/json'
+  /** `OTEL_BSP_SCHEDULE_DELAY`: milliseconds between two exports of the spans batched meanwhile. */
+  scheduleDelayMs: number
 }
 
 /** A variable is missing or malformed; the message names it. */
@@ -381,5 +401,60 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel,
     smtpUrl: smtpUrl(env.SMTP_URL),
     mailFrom: mailFrom(env.MAIL_FROM, baseUrl),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
+    tracing: tracing(env),
   }
+}
+
+/**
+ * The OpenTelemetry variables Mercado reads (the specification's names): tracing is on when an
+ * OTLP endpoint is set, unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
+ */
+function tracing(env: Record<string, string | undefined>): TracingConfig | undefined {
+  const exporter = (env.OTEL_TRACES_EXPORTER || 'otlp').trim().toLowerCase()
+  if (exporter !== 'otlp' && exporter !== 'none') {
+    throw new ConfigError('OTEL_TRACES_EXPORTER', `expected otlp or none, got "${env.OTEL_TRACES_EXPORTER}"`)
+  }
+  const protocol =
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf'
+  if (protocol !== 'http/json' && protocol !== 'http/protobuf') {
+    throw new ConfigError(
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      `only OTLP over HTTP is supported, got "${protocol}"`,
+    )
+  }
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  const variable = signal ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  const endpoint = signal || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined)
+  if (!endpoint || exporter === 'none' || /^true$/i.test(env.OTEL_SDK_DISABLED ?? '')) return undefined
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+    throw new ConfigError(variable, 'must be an http:// or https:// URL')
+  }
+  const headers: Record<string, string> = {}
+  for (const pair of (env.OTEL_EXPORTER_OTLP_TRACES_HEADERS || env.OTEL_EXPORTER_OTLP_HEADERS || '').split(
+    ',',
+  )) {
+    if (!pair.trim()) continue
+    const cut = pair.indexOf('=')
+    if (cut <= 0)
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'expected key=value pairs separated by commas')
+    headers[decodeURIComponent(pair.slice(0, cut).trim())] = decodeURIComponent(pair.slice(cut + 1).trim())
+  }
+  const scheduleDelayMs = integer(
+    'OTEL_BSP_SCHEDULE_DELAY',
+    env.OTEL_BSP_SCHEDULE_DELAY || '5000',
+    1,
+    600_000,
+  )
+  return { endpoint, serviceName: env.OTEL_SERVICE_NAME || 'mercado', headers, protocol, scheduleDelayMs }
+}
+
+/** A bearer token (RFC 6750 `b64token` characters), long enough not to be guessed. */
+function metricsToken(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  if (!/^[\w.~+/-]{16,256}=*$/.test(value)) {
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 characters of letters, digits and - . _ ~ + /')
+  }
+  return value
 }

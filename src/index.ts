@@ -5,6 +5,7 @@ import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
 import { KeyDecryptionError } from './keys/cipher'
 import { logTransportWarning } from './mail'
+import { Observability } from './observability'
 import { openStore } from './store'
 
 /** How long in-flight requests may take to finish after SIGTERM or SIGINT (docs/api.md, Operation). */
@@ -22,9 +23,10 @@ async function main() {
     throw error
   }
   const logger = createLogger(config.logLevel)
+  const observability = new Observability(config)
   let store: Awaited<ReturnType<typeof openStore>>
   try {
-    store = await openStore(config, logger)
+    store = observability.store(await openStore(config, logger))
   } catch (error) {
     logger.error('cannot open the store', { err: error })
     logger.flush()
@@ -48,7 +50,7 @@ async function main() {
   }
   services.mail.start()
   const probes = new Probes()
-  const app = createApp({ config, store, logger, services, probes })
+  const app = createApp({ config, store, logger, services, probes, observability })
   await prepareDummyHash()
   if (config.admin) {
     const created = await services.users.ensureAdmin(config.admin)
@@ -97,6 +99,7 @@ async function main() {
     // The mail being sent is finished; the rest wait in the outbox for the next instance to start.
     await services.mail.stop()
     await store.close()
+    await observability.shutdown().catch((err) => logger.warn('could not send the last spans', { err }))
     logger.info('stopped')
     logger.flush()
     process.exit(0)

@@ -44,6 +44,8 @@ describe('configuration (docs/api.md, Configuration)', () => {
       requireVerifiedEmail: false,
       verifyTokenTtl: 24 * 3600,
       resetTokenTtl: 30 * 60,
+      metricsToken: undefined,
+      tracing: undefined,
     })
   })
 
@@ -103,6 +105,11 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['MONGODB_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['TRUST_PROXY', 'maybe'],
+    ['METRICS_TOKEN', 'short'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_TRACES_EXPORTER', 'zipkin'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['METRICS_TOKEN', 'a token with spaces in it'],
     ['KEY_ENCRYPTION_SECRET', 'short'],
     ['KEY_ROTATION_INTERVAL', 'monthly'],
     ['KEY_ACTIVATION_DELAY', '0'],
@@ -114,6 +121,32 @@ describe('configuration (docs/api.md, Configuration)', () => {
     ['PUBLIC_URL', 'https://user:pw@shop.example.com'],
   ])('a malformed %s stops the start, naming it', (variable, value) => {
     expect(refused({ [variable]: value })).toBe(variable)
+  })
+
+  test('METRICS_TOKEN is a bearer token of at least 16 characters', () => {
+    expect(load({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789')
+    expect(load({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined()
+  })
+
+  test('tracing is on with an OTLP endpoint, from the standard OTEL_* variables', () => {
+    expect(load({ OTEL_SERVICE_NAME: 'shop' }).tracing).toBeUndefined()
+    expect(
+      load({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_SERVICE_NAME: 'shop',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D,tenant=t1',
+      }).tracing,
+    ).toEqual({
+      endpoint: 'http://collector:4318/v1/traces',
+      serviceName: 'shop',
+      headers: { 'x-api-key': 'abc=', tenant: 't1' },
+      protocol: 'http/protobuf',
+      scheduleDelayMs: 5000,
+    })
+    const signal = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/traces' }
+    expect(load(signal).tracing?.endpoint).toBe('https://otlp.example.com/traces')
+    expect(load({ ...signal, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined()
+    expect(load({ ...signal, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined()
   })
 
   test('PUBLIC_URL defaults to localhost on PORT; a trailing slash is dropped, a path kept', () => {

@@ -54,9 +54,12 @@ const PAGES = [
   '/reset-password/done',
   '/forgot-password',
 ]
+/** Prometheus' scrape target: its text format, not the JSON API (docs/api.md, Operation: Metrics). */
+const OPERATION = ['/metrics']
 const isDocsRoute = (path: string) =>
   Object.values(DOCS_PATHS).includes(path) ||
   PAGES.includes(path) ||
+  OPERATION.includes(path) ||
   path.startsWith('/swagger/assets/') ||
   path.startsWith('/redoc/assets/')
 

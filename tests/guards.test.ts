@@ -41,6 +41,8 @@ const PUBLIC = [
   'GET /reset-password/done',
   'GET /forgot-password',
   'POST /forgot-password',
+  // Its own bearer token (METRICS_TOKEN), open only outside production (tests/metrics.test.ts).
+  'GET /metrics',
 ]
 const isDocs = (path: string) => /^\/(swagger|redoc|docs|static)\b/.test(path)
 const ID = '0123456789abcdef01234567'

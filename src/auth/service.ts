@@ -107,7 +107,9 @@ export class AuthService {
     const scopes = grantScopes(client, scope)
     try {
       const user = await this.verifyCredentials(login, password, context)
-      return await this.issue(user, crypto.randomUUID(), { clientId: client.clientId, scopes })
+      const pair = await this.issue(user, crypto.randomUUID(), { clientId: client.clientId, scopes })
+      this.events.tokensIssued('password')
+      return pair
     } catch (error) {
       if (!(error instanceof CredentialsRefused)) throw error
       // Only who knows the password learns that the account is disabled or unverified.
@@ -154,6 +156,7 @@ export class AuthService {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'email_unverified' })
       throw new CredentialsRefused('unverified')
     }
+    this.events.loginSucceeded()
     return user
   }
 
@@ -210,6 +213,7 @@ export class AuthService {
       await this.refreshTokens.revokeChain(grant.chainId, new Date())
       throw invalidGrant('the code was used twice; what it gave has been revoked')
     }
+    this.events.tokensIssued('authorization_code')
     if (!scopes.includes('openid')) return pair
     const idToken = await this.idTokens.sign({
       user,
@@ -287,6 +291,7 @@ export class AuthService {
       await this.refreshTokens.revokeChain(result.token.chainId, new Date())
       throw invalidGrant('the session was revoked')
     }
+    this.events.tokensIssued('refresh_token')
     return pair
   }
 
@@ -317,6 +322,7 @@ export class AuthService {
    */
   async clientCredentials(client: ClientRecord, scope?: string): Promise<TokenPair> {
     const scopes = grantScopes(client, scope)
+    this.events.tokensIssued('client_credentials')
     return {
       access_token: await this.accessTokens.signForClient({ clientId: client.clientId, scopes }),
       token_type: 'bearer',

@@ -8,9 +8,12 @@
  * served before hashes (registrations, password changes), which leave one slot to them, and what cannot get a slot in time is
  * refused with 503 and `Retry-After`.
  */
+import { trace } from '@opentelemetry/api'
 import { HttpError } from './errors'
 
 const OPTIONS = { algorithm: 'argon2id' } as const
+
+const tracer = trace.getTracer('mercado')
 
 /** How long a hash or verify may wait for a slot before it is refused (503). */
 const SLOT_WAIT_MS = 5_000
@@ -35,15 +38,25 @@ export class PasswordSlots {
     private readonly maxWaiting = MAX_WAITING,
   ) {}
 
-  /** Runs `task` in a slot; throws 503 with `Retry-After` when none frees up in time. */
-  async run<T>(kind: Kind, task: () => Promise<T>): Promise<T> {
-    await this.acquire(kind)
-    try {
-      return await task()
-    } finally {
-      this.busy[kind]--
-      this.dispatch()
-    }
+  /**
+   * Runs `task` in a slot; throws 503 with `Retry-After` when none frees up in time. Traced as a
+   * `password.verify` or `password.hash` span (the wait included) when tracing is on; the
+   * OpenTelemetry API does nothing otherwise.
+   */
+  run<T>(kind: Kind, task: () => Promise<T>): Promise<T> {
+    return tracer.startActiveSpan(`password.${kind}`, async (span) => {
+      try {
+        await this.acquire(kind)
+        try {
+          return await task()
+        } finally {
+          this.busy[kind]--
+          this.dispatch()
+        }
+      } finally {
+        span.end()
+      }
+    })
   }
 
   private free(kind: Kind): boolean {

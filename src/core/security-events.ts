@@ -67,15 +67,42 @@ export interface SecurityEvent extends RequestContext {
   clientId?: string
 }
 
+/**
+ * What observers (metrics) hear: every recorded event, and what succeeded without being logged:
+ * sign-ins, and token responses by grant type.
+ */
+export type ObservedEvent =
+  | SecurityEvent
+  | { event: 'login_succeeded'; outcome: 'success' }
+  | { event: 'tokens_issued'; outcome: 'success'; grantType: string }
+
 /** Writes security events as log lines with `msg: "security"`, for an operator to alert on. */
 export class SecurityEvents {
   /** Records nothing (for services built without a logger). */
   static readonly none = new SecurityEvents(null)
 
+  private readonly observers = new Set<(event: ObservedEvent) => void>()
+
   constructor(private readonly logger: Logger | null) {}
+
+  /** Also hands every event to `observer` (the metrics); the same observer twice counts once. */
+  observe(observer: (event: ObservedEvent) => void): void {
+    if (this !== SecurityEvents.none) this.observers.add(observer)
+  }
 
   record(event: SecurityEvent): void {
     this.logger?.line(WARNINGS.has(event.event) ? 'warn' : 'info', { msg: 'security', ...event })
+    for (const observer of this.observers) observer(event)
+  }
+
+  /** A password check that passed: observers count it; no log line, a success is nothing to alert on. */
+  loginSucceeded(): void {
+    for (const observer of this.observers) observer({ event: 'login_succeeded', outcome: 'success' })
+  }
+
+  /** A token response for `grantType`: observers count it; no log line. */
+  tokensIssued(grantType: string): void {
+    for (const observer of this.observers) observer({ event: 'tokens_issued', outcome: 'success', grantType })
   }
 
   /**

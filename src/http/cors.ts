@@ -13,6 +13,11 @@ export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DEL
 /** Seconds a browser may cache a preflight answer. */
 const PREFLIGHT_MAX_AGE = '600'
 
+/** The answer to a CORS preflight: 204, no body, the headers already in `set`. */
+export class PreflightAnswer extends Error {
+  readonly status = 204
+}
+
 /**
  * CORS for browser clients on other origins. `origins` is `config.corsOrigins`: `['*']` allows
  * any origin, `[]` none (no CORS headers at all), else an allow-list of exact origins. A preflight
@@ -47,7 +52,9 @@ export function cors(origins: readonly string[]) {
     if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
       Object.assign(set.headers, preflightHeaders)
       set.status = 204
-      return new Response(null, { status: 204 })
+      // Thrown, not returned: Elysia skips onAfterResponse (the access log, the request's metrics
+      // and span) for an answer returned from onRequest; error-mapping answers it as it is.
+      throw new PreflightAnswer()
     }
     set.headers['access-control-expose-headers'] = exposed
   })

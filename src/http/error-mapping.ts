@@ -3,6 +3,7 @@ import { type FieldError, HttpError, OAuthError } from '../core/errors'
 import type { Logger } from '../core/log'
 import { ConflictError, PreconditionFailedError, StoreUnavailableError } from '../store/errors'
 import { JSON_TYPE } from './body'
+import { PreflightAnswer } from './cors'
 import { isOAuthRequest, oauthErrorResponse, oauthValidationError } from './oauth'
 import { pathOf } from './path'
 import { problemResponse } from './problem'
@@ -86,6 +87,10 @@ export interface ErrorMappingOptions {
 export function errorMapping({ logger, routes }: ErrorMappingOptions) {
   return new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, request, set }) => {
     try {
+      if (error instanceof PreflightAnswer) {
+        set.status = 204
+        return new Response(null, { status: 204 })
+      }
       const instance = pathOf(request)
       const reqId = requestIdOf(request)
       const answer = (status: number, detail: string, extra?: Parameters<typeof problemResponse>[3]) => {

@@ -17,9 +17,10 @@ export const requestIdOf = (request: Request): string | undefined => states.get(
 
 /**
  * Gives every request an id (the client's `X-Request-Id` when it is sane), answers it in the
- * header of the same name, and writes one access-log line per request once it is answered.
+ * header of the same name, and writes one access-log line per request once it is answered, with
+ * the request's trace id (`traceIdOf`) when it is traced.
  */
-export function requestLog(logger: Logger) {
+export function requestLog(logger: Logger, traceIdOf?: (request: Request) => string | undefined) {
   return new Elysia({ name: 'request-log' })
     .onRequest(({ request, set }) => {
       const sent = request.headers.get('x-request-id')
@@ -33,6 +34,7 @@ export function requestLog(logger: Logger) {
       const status = responseValue instanceof Response ? responseValue.status : set.status
       logger.line('info', {
         reqId: state?.id,
+        traceId: traceIdOf?.(request),
         method: request.method,
         path: pathOf(request),
         status: typeof status === 'number' ? status : 200,
