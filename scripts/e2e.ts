@@ -11,7 +11,6 @@
  * Needs `/usr/bin/chromium` (`apt-get install chromium`); CHROMIUM_PATH overrides it.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
@@ -19,25 +18,12 @@ import { resetPasswordWithKeyboard } from '../tests/e2e/reset'
 import { signInWithKeyboard } from '../tests/e2e/signin'
 import { swaggerAuthorizeWithCode, tryGetMe } from '../tests/e2e/swagger'
 import { type MailServer, startMailServer } from './mail-server'
+import { freePort } from './support/processes'
 
 const ROOT = join(import.meta.dir, '..')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ADMIN = { username: 'e2e_admin', email: 'e2e_admin@example.com', password: 'e2e-admin-password' }
 const STEP_TIMEOUT_MS = 20_000
-
-/** A TCP port that nothing listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
-}
 
 async function startService(port: number, dataDir: string, smtpUrl: string) {
   const env: Record<string, string | undefined> = {

@@ -4,11 +4,13 @@
  * fails: the mail suites never skip.
  */
 
-import { createServer } from 'node:net'
 import { spawn } from 'bun'
+import { freePort } from './support/processes'
 
 /** The first run builds the server with Go, which can take a few minutes. */
 const START_TIMEOUT_MS = 15 * 60_000
+
+export { freePort }
 
 export interface MailServer {
   /** `smtp://127.0.0.1:<port>`: what `SMTP_URL` is set to. */
@@ -16,20 +18,6 @@ export interface MailServer {
   /** `http://127.0.0.1:<port>`: Mailpit's API (`/api/v1/messages`...). */
   apiUrl: string
   stop(): void
-}
-
-/** A TCP port that nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 export async function startMailServer(): Promise<MailServer> {

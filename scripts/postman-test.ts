@@ -5,32 +5,18 @@
  * order as that admin, prints newman's report and exits 1 on any failed request or assertion.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import newman, { type NewmanRunSummary } from 'newman'
 import { key, RUN_ORDER } from './postman-collection'
 import { COLLECTION_PATH, ENVIRONMENT_PATH } from './postman-generate'
+import { freePort } from './support/processes'
 
 const ROOT = join(import.meta.dir, '..')
 const ADMIN = {
   username: 'postman_admin',
   email: 'postman_admin@example.com',
   password: 'postman-admin-password',
-}
-
-/** A TCP port that nothing listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 async function startService(port: number, dataDir: string) {

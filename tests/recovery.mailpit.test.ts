@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '../scripts/support/processes'
 import { TEST_SECRET } from './support/app'
 import { type RunningServer, startServer } from './support/server'
 import { unique } from './support/unique'
@@ -61,19 +61,6 @@ function linkIn(mail: { Text: string; HTML: string }, path: string): string {
   if (!link) throw new Error(`no ${path} link in the mail:\n${mail.Text}`)
   expect(mail.HTML).toContain(link)
   return link
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 let server: RunningServer
