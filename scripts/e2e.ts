@@ -18,46 +18,15 @@ import { resetPasswordWithKeyboard } from '../tests/e2e/reset'
 import { signInWithKeyboard } from '../tests/e2e/signin'
 import { swaggerAuthorizeWithCode, tryGetMe } from '../tests/e2e/swagger'
 import { type MailServer, startMailServer } from './mail-server'
-import { freePort } from './support/processes'
+import { freePort, startDevService } from './support/processes'
 
-const ROOT = join(import.meta.dir, '..')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ADMIN = { username: 'e2e_admin', email: 'e2e_admin@example.com', password: 'e2e-admin-password' }
 const STEP_TIMEOUT_MS = 20_000
 
-async function startService(port: number, dataDir: string, smtpUrl: string) {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    // The origin the browser uses: the docs client's redirect URI and the issuer are built from it.
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    // Mail goes through the outbox to Mailpit, where the password reset check reads it.
-    SMTP_URL: smtpUrl,
-  }
-  delete env.MONGODB_URI // the embedded store: this test is about the pages, not the database
-  const service = Bun.spawn(['bun', 'src/index.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (service.exitCode !== null)
-      throw new Error(`the service exited with ${service.exitCode} before it was up`)
-    const up = await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) return { service, base }
-    await Bun.sleep(200)
-  }
-  service.kill()
-  throw new Error('the service did not answer /health within 30 s')
-}
+/** The service, with its mail going through the outbox to Mailpit (the reset check reads it). */
+const startService = (port: number, dataDir: string, smtpUrl: string) =>
+  startDevService(port, dataDir, ADMIN, { SMTP_URL: smtpUrl })
 
 async function stopService(service: ReturnType<typeof Bun.spawn>) {
   service.kill('SIGTERM')

@@ -10,44 +10,12 @@ import { join } from 'node:path'
 import newman, { type NewmanRunSummary } from 'newman'
 import { key, RUN_ORDER } from './postman-collection'
 import { COLLECTION_PATH, ENVIRONMENT_PATH } from './postman-generate'
-import { freePort } from './support/processes'
+import { freePort, startDevService } from './support/processes'
 
-const ROOT = join(import.meta.dir, '..')
 const ADMIN = {
   username: 'postman_admin',
   email: 'postman_admin@example.com',
   password: 'postman-admin-password',
-}
-
-async function startService(port: number, dataDir: string) {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  }
-  delete env.MONGODB_URI // the embedded store: the run checks the HTTP contract, not an engine
-  const service = Bun.spawn(['bun', 'src/index.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (service.exitCode !== null)
-      throw new Error(`the service exited with ${service.exitCode} before it was up`)
-    const up = await fetch(`${base}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) return { service, base }
-    await Bun.sleep(200)
-  }
-  service.kill()
-  throw new Error('the service was not ready within 30 s')
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a Postman collection JSON
@@ -77,7 +45,7 @@ function runNewman(options: newman.NewmanRunOptions): Promise<NewmanRunSummary> 
 
 const started = performance.now()
 const dataDir = mkdtempSync(join(tmpdir(), 'mercado-postman-'))
-const { service, base } = await startService(await freePort(), dataDir)
+const { service, base } = await startDevService(await freePort(), dataDir, ADMIN, {}, '/ready')
 let failed = true
 try {
   const summary = await runNewman({

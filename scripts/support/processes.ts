@@ -27,6 +27,55 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * The service from source on `port` in development mode, on a fresh embedded store in `dataDir`,
+ * with an admin from `admin` and `env` on top, its output inherited: for the browser test and the
+ * newman run. Resolves once `readyPath` answers 200 (within 30 s).
+ */
+export async function startDevService(
+  port: number,
+  dataDir: string,
+  admin: { username: string; email: string; password: string },
+  env: Record<string, string> = {},
+  readyPath = '/health',
+) {
+  const all: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    // The origin clients use: the issuer and the docs client's redirect URI are built from it.
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ADMIN_USERNAME: admin.username,
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    ...env,
+  }
+  delete all.MONGODB_URI // the embedded store: these runs check pages and HTTP, not an engine
+  const service = spawn(['bun', 'src/index.ts'], {
+    cwd: ROOT,
+    env: all,
+    stdout: 'inherit',
+    stderr: 'inherit',
+  })
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (service.exitCode !== null)
+      throw new Error(`the service exited with ${service.exitCode} before it was up`)
+    const up = await fetch(`${base}${readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) return { service, base }
+    await Bun.sleep(200)
+  }
+  service.kill()
+  throw new Error(`the service did not answer ${readyPath} within 30 s`)
+}
+
 /** FerretDB on a fixed port and data dir, so that a restart looks like the same server coming back. */
 export class FerretServer {
   private process: Subprocess<'ignore', 'pipe', 'inherit'> | undefined
