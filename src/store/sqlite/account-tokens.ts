@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { PurgeSchedule } from '../purge'
 import type {
   AccountTokenPurpose,
   AccountTokenRecord,
@@ -23,8 +24,6 @@ const COLUMNS = 'token_hash, purpose, user_id, email, user_session_version, expi
 
 /** Rows are kept this long past their expiry, so that `countSince` sees the last day's tokens. */
 const RETENTION_MS = 24 * 60 * 60 * 1000
-/** How often `insert` also deletes rows past their retention. */
-const PURGE_INTERVAL_MS = 60_000
 
 function toRecord(row: AccountTokenRow): AccountTokenRecord {
   return {
@@ -45,7 +44,7 @@ export class SqliteAccountTokenRepository implements AccountTokenRepository {
   readonly #consume
   readonly #count
   readonly #purge
-  #lastPurge = 0
+  readonly #purgeSchedule = new PurgeSchedule()
 
   constructor(db: Database) {
     this.#insert = db.query<never, Params>(
@@ -66,8 +65,7 @@ export class SqliteAccountTokenRepository implements AccountTokenRepository {
 
   async insert(token: NewAccountToken): Promise<void> {
     const now = Date.now()
-    if (now - this.#lastPurge >= PURGE_INTERVAL_MS) {
-      this.#lastPurge = now
+    if (this.#purgeSchedule.due(now)) {
       guarded(() => this.#purge.run({ before: now - RETENTION_MS }))
     }
     guarded(() =>

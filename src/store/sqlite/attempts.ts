@@ -1,10 +1,8 @@
 import type { Database } from 'bun:sqlite'
+import { PurgeSchedule } from '../purge'
 import type { LoginAttemptRepository } from '../types'
 import { guarded } from './errors'
 import type { Params } from './query'
-
-/** How often `recordFailure` also deletes expired rows (the MongoDB engine has a TTL index instead). */
-const PURGE_INTERVAL_MS = 60_000
 
 /** Failed logins in SQLite: one row per key and attempt. */
 export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
@@ -12,7 +10,7 @@ export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
   readonly #forget
   readonly #purgeExpired
   readonly #failuresSince
-  #lastPurge = 0
+  readonly #purgeSchedule = new PurgeSchedule()
 
   constructor(private readonly db: Database) {
     this.#record = db.query<never, Params>(
@@ -29,8 +27,7 @@ export class SqliteLoginAttemptRepository implements LoginAttemptRepository {
   async recordFailure(keys: string[], at: Date, expiresAt: Date): Promise<string> {
     // Expiry is judged by the wall clock, as a TTL index would, not by the caller's `at`.
     const now = Date.now()
-    const purge = now - this.#lastPurge >= PURGE_INTERVAL_MS
-    if (purge) this.#lastPurge = now
+    const purge = this.#purgeSchedule.due(now)
     const attemptId = crypto.randomUUID()
     guarded(() =>
       this.db.transaction(() => {

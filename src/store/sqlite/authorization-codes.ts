@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { PurgeSchedule } from '../purge'
 import {
   type AuthorizationCodeRecord,
   type AuthorizationCodeRepository,
@@ -29,9 +30,6 @@ interface CodeRow {
 const COLUMNS = `code_hash, client_id, user_id, redirect_uri, code_challenge, nonce, scopes, signin_session_id,
   auth_time, user_session_version, chain_id, expires_at, created_at, used_at`
 
-/** How often `insert` also deletes codes kept past their retention (MongoDB has a TTL index instead). */
-const PURGE_INTERVAL_MS = 60_000
-
 function toCode(row: CodeRow): AuthorizationCodeRecord {
   return {
     codeHash: row.code_hash,
@@ -57,7 +55,7 @@ export class SqliteAuthorizationCodeRepository implements AuthorizationCodeRepos
   readonly #redeem
   readonly #findByHash
   readonly #purge
-  #lastPurge = 0
+  readonly #purgeSchedule = new PurgeSchedule()
 
   constructor(db: Database) {
     this.#insert = db.query<never, Params>(
@@ -78,8 +76,7 @@ export class SqliteAuthorizationCodeRepository implements AuthorizationCodeRepos
 
   async insert(code: NewAuthorizationCode): Promise<void> {
     const now = Date.now()
-    if (now - this.#lastPurge >= PURGE_INTERVAL_MS) {
-      this.#lastPurge = now
+    if (this.#purgeSchedule.due(now)) {
       guarded(() => this.#purge.run({ before: now - CODE_RETENTION_MS }))
     }
     guarded(() =>

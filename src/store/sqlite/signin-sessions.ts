@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { PurgeSchedule } from '../purge'
 import type { NewSignInSession, SignInSessionRecord, SignInSessionRepository } from '../types'
 import { guarded } from './errors'
 import type { Params } from './query'
@@ -16,8 +17,7 @@ interface SessionRow {
 
 const COLUMNS = 'id, token_hash, user_id, user_session_version, auth_time, created_at, expires_at, ended_at'
 
-/** How often `create` also deletes sessions that expired a day ago (MongoDB has a TTL index instead). */
-const PURGE_INTERVAL_MS = 60_000
+/** Expired sessions are deleted a day after expiry, now and then on `create` (MongoDB has a TTL index instead). */
 const KEEP_EXPIRED_MS = 24 * 3600_000
 
 function toSession(row: SessionRow): SignInSessionRecord {
@@ -40,7 +40,7 @@ export class SqliteSignInSessionRepository implements SignInSessionRepository {
   readonly #end
   readonly #endAllForUser
   readonly #purge
-  #lastPurge = 0
+  readonly #purgeSchedule = new PurgeSchedule()
 
   constructor(db: Database) {
     this.#insert = db.query<SessionRow, Params>(
@@ -64,8 +64,7 @@ export class SqliteSignInSessionRepository implements SignInSessionRepository {
 
   async create(session: NewSignInSession): Promise<SignInSessionRecord> {
     const now = Date.now()
-    if (now - this.#lastPurge >= PURGE_INTERVAL_MS) {
-      this.#lastPurge = now
+    if (this.#purgeSchedule.due(now)) {
       guarded(() => this.#purge.run({ before: now - KEEP_EXPIRED_MS }))
     }
     const row = guarded(() =>

@@ -4,16 +4,14 @@
  * second use would. Having no TTL indexes, it also deletes old records itself, now and then on insert.
  */
 import type { Db } from 'mongodb'
+import { PurgeSchedule } from '../../purge.ts'
 import type { AccountTokenPurpose, AccountTokenRecord, NewAccountToken } from '../../types.ts'
 import { MongoAccountTokenRepository } from '../account-tokens.ts'
 import { CLAIMED, type WriteClaims } from '../claims.ts'
 import { guard } from '../errors.ts'
 
-/** How often `insert` also deletes records past their retention. */
-const PURGE_INTERVAL_MS = 60_000
-
 export class FerretDBAccountTokenRepository extends MongoAccountTokenRepository {
-  private lastPurge = 0
+  private readonly purgeSchedule = new PurgeSchedule()
 
   constructor(
     db: Db,
@@ -24,8 +22,7 @@ export class FerretDBAccountTokenRepository extends MongoAccountTokenRepository 
 
   override async insert(token: NewAccountToken): Promise<void> {
     const now = Date.now()
-    if (now - this.lastPurge >= PURGE_INTERVAL_MS) {
-      this.lastPurge = now
+    if (this.purgeSchedule.due(now)) {
       await this.purge(new Date(now))
     }
     await super.insert(token)

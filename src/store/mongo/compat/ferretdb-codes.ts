@@ -4,16 +4,14 @@
  * indexes, it also deletes codes past their retention itself, now and then on insert.
  */
 import type { Db } from 'mongodb'
+import { PurgeSchedule } from '../../purge.ts'
 import type { NewAuthorizationCode, RedeemResult } from '../../types.ts'
 import { MongoAuthorizationCodeRepository, toRecord } from '../authorization-codes.ts'
 import { CLAIMED, type WriteClaims } from '../claims.ts'
 import { guard } from '../errors.ts'
 
-/** How often `insert` also deletes codes whose `deleteAt` has passed. */
-const PURGE_INTERVAL_MS = 60_000
-
 export class FerretDBAuthorizationCodeRepository extends MongoAuthorizationCodeRepository {
-  private lastPurge = 0
+  private readonly purgeSchedule = new PurgeSchedule()
 
   constructor(
     db: Db,
@@ -24,8 +22,7 @@ export class FerretDBAuthorizationCodeRepository extends MongoAuthorizationCodeR
 
   override async insert(code: NewAuthorizationCode): Promise<void> {
     const now = Date.now()
-    if (now - this.lastPurge >= PURGE_INTERVAL_MS) {
-      this.lastPurge = now
+    if (this.purgeSchedule.due(now)) {
       await guard(async () => {
         await this.codes.deleteMany({ deleteAt: { $lte: new Date(now) } })
       })
