@@ -25,7 +25,7 @@ import { bodyLimit } from './http/body-limit'
 import { cors } from './http/cors'
 import { docs } from './http/docs'
 import { errorMapping } from './http/error-mapping'
-import { requestLog } from './http/request-log'
+import { AccessLog } from './http/request-log'
 import { fixedPathMethods, lazyRouteIndex, type RouteTable } from './http/routes'
 import { securityHeaders } from './http/security-headers'
 import { staticFiles } from './http/static'
@@ -163,12 +163,17 @@ export function createApp({
   const auth = authPlugin(services.accessTokens, store.users)
   // Routes are known once the app below is complete; 405s and the OpenAPI document read them then.
   const routes = lazyRouteIndex((): RouteTable => app.routes)
+  const accessLog = new AccessLog(logger, observability.traceIdOf)
+  const answered = (request: Request, status: number, route?: string) => {
+    accessLog.record(request, status)
+    observability.answered(request, status, route)
+  }
   // normalize: false, so unknown body fields are refused (422) instead of silently dropped.
   const app = new Elysia({ normalize: false })
     .use(observability.recorder())
     .use(securityHeaders())
-    .use(requestLog(logger, observability.traceIdOf))
-    .use(errorMapping({ logger, routes }))
+    .use(accessLog.plugin())
+    .use(errorMapping({ logger, routes, answered }))
     .use(fixedPathMethods(routes))
     // CORS before the body limit, so that a browser can read the 413 too.
     .use(cors(config.corsOrigins))

@@ -1,7 +1,7 @@
 import { t } from 'elysia'
 import { LOGIN_MAX, PASSWORD_MAX } from '../core/domain'
 import { OAuthErrorSchema } from '../http/problem'
-import { Text } from '../http/schemas'
+import { Integer, Text } from '../http/schemas'
 
 /**
  * The password grant's fields. A missing or malformed one is an OAuth2 `invalid_request` (RFC 6749
@@ -97,8 +97,8 @@ export const Introspection = t.Object(
     client_id: t.Optional(t.String()),
     username: t.Optional(t.String()),
     token_type: t.Optional(t.String({ examples: ['Bearer'] })),
-    exp: t.Optional(t.Integer()),
-    iat: t.Optional(t.Integer()),
+    exp: t.Optional(Integer()),
+    iat: t.Optional(Integer()),
     sub: t.Optional(t.String()),
     aud: t.Optional(t.Union([t.String(), t.Array(t.String())])),
     iss: t.Optional(t.String()),
@@ -110,7 +110,7 @@ export const Introspection = t.Object(
 export const TokenResponse = t.Object({
   access_token: t.String({ description: 'JWT (RS256, RFC 9068); send as "Authorization: Bearer <token>"' }),
   token_type: t.Literal('bearer'),
-  expires_in: t.Integer({ description: 'Seconds until the access token expires', examples: [900] }),
+  expires_in: Integer({ description: 'Seconds until the access token expires', examples: [900] }),
   refresh_token: t.Optional(
     t.String({
       description: 'Opaque; single use: each refresh returns a new one. None for client_credentials',

@@ -3,7 +3,7 @@
  * access token carrying `openid`, answering the claims its scopes release (`userClaims`).
  */
 import { Elysia, t } from 'elysia'
-import { problems } from '../http/schemas'
+import { Integer, problems } from '../http/schemas'
 import type { UserRepository } from '../store/types'
 import { userClaims } from './id-tokens'
 import { bearerAuthenticator } from './plugin'
@@ -14,7 +14,7 @@ const UserInfo = t.Object(
     sub: t.String({ description: 'The user id' }),
     preferred_username: t.Optional(t.String({ description: '`profile`' })),
     name: t.Optional(t.String({ description: '`profile`: the full name' })),
-    updated_at: t.Optional(t.Integer({ description: '`profile`: seconds since the epoch' })),
+    updated_at: t.Optional(Integer({ description: '`profile`: seconds since the epoch' })),
     email: t.Optional(t.String({ description: '`email`' })),
     email_verified: t.Optional(
       t.Boolean({ description: '`email`: whether the address was proven by a link mailed to it' }),

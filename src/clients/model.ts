@@ -7,7 +7,7 @@ import {
   REDIRECT_URIS_MAX,
   SCOPES,
 } from '../core/domain'
-import { lenientQuery, pageOf, pagingQuery, Text } from '../http/schemas'
+import { Integer, lenientQuery, pageOf, pagingQuery, Text } from '../http/schemas'
 import type { ClientRecord } from '../store/types'
 
 /** One of `values`, typed as their union (`Unsafe` gives the union of literals its static type). */
@@ -104,7 +104,7 @@ export const Client = t.Object({
   scope: t.String({ description: 'Space-separated' }),
   token_endpoint_auth_method: t.String(),
   first_party: t.Boolean(),
-  client_id_issued_at: t.Integer({ description: 'Seconds since the epoch' }),
+  client_id_issued_at: Integer({ description: 'Seconds since the epoch' }),
 })
 export type Client = Static<typeof Client>
 
@@ -113,7 +113,7 @@ export const RegisteredClient = t.Composite([
   Client,
   t.Object({
     client_secret: t.Optional(t.String({ description: 'Confidential clients only; shown this once' })),
-    client_secret_expires_at: t.Optional(t.Integer({ description: '0: the secret does not expire' })),
+    client_secret_expires_at: t.Optional(Integer({ description: '0: the secret does not expire' })),
   }),
 ])
 
@@ -121,7 +121,7 @@ export const RegisteredClient = t.Composite([
 export const ClientSecret = t.Object({
   client_id: t.String(),
   client_secret: t.String({ description: 'Shown this once' }),
-  client_secret_expires_at: t.Integer({ description: '0: the secret does not expire' }),
+  client_secret_expires_at: Integer({ description: '0: the secret does not expire' }),
 })
 
 export const ClientPage = pageOf(Client)

@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import type { FieldError } from '../core/errors'
+import { Integer } from './integer'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -22,7 +23,7 @@ export const ProblemSchema = t.Object(
   {
     type: t.String({ examples: ['about:blank'] }),
     title: t.String({ examples: ['Not Found'] }),
-    status: t.Integer({ examples: [404] }),
+    status: Integer({ examples: [404] }),
     detail: t.String({ examples: ['product not found'] }),
     instance: t.String({ examples: ['/products/66f1c0ffee0000000000beef'] }),
     errors: t.Optional(

@@ -1,9 +1,12 @@
 import { type TSchema, t } from 'elysia'
 import { TypeRegistry } from 'elysia/type-system'
 import { ID_PATTERN, textLength } from '../core/domain'
+import { Integer } from './integer'
 import { ProblemSchema } from './problem'
 
-/** TypeBox's kind marker, a registered symbol (so TypeBox itself, Elysia's peer, is not imported). */
+export { Integer }
+
+/** TypeBox's kind marker, a registered symbol. */
 const Kind = Symbol.for('TypeBox.Kind')
 
 export interface TextOptions {
@@ -123,7 +126,7 @@ export function parseSort<F extends string>(sort: F | `-${F}`): { field: F; desc
 
 /** The envelope of every list response. */
 export const pageOf = <T extends TSchema>(item: T) =>
-  t.Object({ items: t.Array(item), page: t.Integer(), limit: t.Integer(), total: t.Integer() })
+  t.Object({ items: t.Array(item), page: Integer(), limit: Integer(), total: Integer() })
 
 /** Problem responses a route can answer, by status, for its `response` map. */
 export const problems = (...statuses: number[]) =>

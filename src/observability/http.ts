@@ -33,28 +33,35 @@ export class HttpMetrics {
   }
 
   recorder() {
-    const { started, metrics } = this
+    const { started, record } = this
     return new Elysia({ name: 'http-metrics' })
       .onRequest(({ request }) => {
         started.set(request, performance.now())
-        metrics.inFlight++
+        this.metrics.inFlight++
       })
-      .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
-        const start = started.get(request)
-        if (start === undefined) return
-        started.delete(request)
-        metrics.inFlight--
-        // A handler that returns a Response sets its status there, not in `set` (as request-log reads it).
-        const raw = responseValue instanceof Response ? responseValue.status : set.status
-        const status = typeof raw === 'number' ? raw : 200
-        const template = route || UNMATCHED_ROUTE
-        const method = METHODS.has(request.method) ? request.method : 'OTHER'
-        metrics.httpDuration.observe(
-          `${method} ${status} ${template}`,
-          [method, template, String(status)],
-          (performance.now() - start) / 1000,
-        )
+      .mapResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
+        // A handler that returns a Response sets its status there, not in `set` (as the access log reads it).
+        const status = responseValue instanceof Response ? responseValue.status : set.status
+        record(request, typeof status === 'number' ? status : 200, route)
       })
+  }
+
+  /**
+   * Counts the answer to `request`, once (a route's error reaches both the hook above and the error
+   * mapping, as in `AccessLog`); `route` is its template, none for answers given outside a route.
+   */
+  readonly record = (request: Request, status: number, route?: string): void => {
+    const start = this.started.get(request)
+    if (start === undefined) return
+    this.started.delete(request)
+    this.metrics.inFlight--
+    const template = route || UNMATCHED_ROUTE
+    const method = METHODS.has(request.method) ? request.method : 'OTHER'
+    this.metrics.httpDuration.observe(
+      `${method} ${status} ${template}`,
+      [method, template, String(status)],
+      (performance.now() - start) / 1000,
+    )
   }
 
   /** `GET /metrics`, left out of the OpenAPI document: it is Prometheus' text format, not the JSON API. */

@@ -62,6 +62,10 @@ export class Observability {
     return plugin
   }
 
+  /** Counts an answer the error mapping made outside a route (see `AccessLog`); nothing when metrics are off. */
+  readonly answered = (request: Request, status: number, route?: string): void =>
+    this.http?.record(request, status, route)
+
   /** The trace id of a request's server span, for the access log; undefined when tracing is off. */
   readonly traceIdOf = (request: Request): string | undefined => this.tracing?.traceIdOf(request)
 

@@ -10,6 +10,7 @@ import {
 } from '../core/domain'
 import {
   documentOnly,
+  Integer,
   lenientQuery,
   ObjectId,
   pageOf,
@@ -72,7 +73,7 @@ export const Product = t.Object({
   name: t.String(),
   description: t.String(),
   price: t.Number(),
-  stock: t.Integer(),
+  stock: Integer(),
   tags: t.Array(t.String()),
   ownerId: ObjectId,
   createdAt: Timestamp,
