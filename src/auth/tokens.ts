@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { errors, type JWSHeaderParameters, jwtVerify, SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
 import type { Role } from '../core/domain'
 import { type KeyRing, SIGNING_ALG } from '../keys/keyring'
 import type { UserRecord } from '../store/types'
@@ -78,6 +79,21 @@ const ACCESS_TOKEN_TYPE = 'at+jwt'
  */
 const IAT_SKEW = 60
 
+/**
+ * How many verified tokens `AccessTokens` remembers (the most recently used): a few MB at most
+ * (a token and its claims are about 1 KB), and far more than the callers active within one
+ * token lifetime of a typical deployment.
+ */
+const VERIFIED_TOKENS = 4096
+
+/** A token whose signature and claims were checked once: its claims, until it expires. */
+interface Verified {
+  claims: AccessClaims
+  kid: string
+  /** `exp` in milliseconds. */
+  expiresAt: number
+}
+
 /** Why a token was refused; said in `WWW-Authenticate`'s `error_description`. */
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError'
@@ -90,6 +106,17 @@ export class InvalidTokenError extends Error {
  * hide why a token failed.
  */
 export class AccessTokens {
+  /**
+   * Tokens already verified, by their exact string: a signature check (RS256, through WebCrypto)
+   * costs more than the rest of a request, and a client sends the same token until it expires.
+   * Only what the token itself proves is remembered; whether its user, session or client is still
+   * live is checked on every request by the callers, so revocation stays immediate. An entry
+   * counts until the token's `exp` and while its key is still held by the key ring (a key that
+   * left the ring takes its tokens with it). `lru-cache` is the npm ecosystem's maintained LRU
+   * with a size bound; failures are never remembered.
+   */
+  private readonly verified = new LRUCache<string, Verified>({ max: VERIFIED_TOKENS })
+
   constructor(private readonly options: AccessTokenOptions) {}
 
   /** The public key a token's header names: from memory when known (no store read, no import). */
@@ -128,14 +155,25 @@ export class AccessTokens {
 
   /** Returns the claims of a valid token; throws `InvalidTokenError` saying why otherwise. */
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token)
+    if (known && Date.now() < known.expiresAt && this.options.keys.holds(known.kid)) return known.claims
+    const { claims, kid } = await this.verifyAnew(token)
+    this.verified.set(token, { claims, kid, expiresAt: claims.exp * 1000 })
+    return claims
+  }
+
+  /** The full check of a token: signature, header and claims. */
+  private async verifyAnew(token: string): Promise<{ claims: AccessClaims; kid: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.resolveKey, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.resolveKey, {
         algorithms: [SIGNING_ALG],
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id', 'scope'],
       })
+      // resolveKey found the key `kid` names, so it is a string here.
+      const kid = protectedHeader.kid as string
       // jose checks `iat` against the clock only with `maxTokenAge`, and its `clockTolerance` would
       // loosen `exp` as well; this keeps `exp` exact and allows the skew to `iat` alone.
       if ((payload.iat as number) > Math.floor(Date.now() / 1000) + IAT_SKEW)
@@ -144,13 +182,13 @@ export class AccessTokens {
         throw new InvalidTokenError('the token names no client or scope')
       if (payload.sid === undefined && payload.sv === undefined && payload.role === undefined) {
         if (payload.sub !== payload.client_id) throw new InvalidTokenError('the token names no user')
-        return { ...payload, kind: 'client' } as ClientClaims
+        return { claims: Object.freeze({ ...payload, kind: 'client' }) as ClientClaims, kid }
       }
       if (payload.role !== 'user' && payload.role !== 'admin')
         throw new InvalidTokenError('the token has no role')
       if (typeof payload.sid !== 'string' || !Number.isSafeInteger(payload.sv))
         throw new InvalidTokenError('the token names no session')
-      return { ...payload, kind: 'user' } as UserClaims
+      return { claims: Object.freeze({ ...payload, kind: 'user' }) as UserClaims, kid }
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('the token has expired')

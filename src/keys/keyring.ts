@@ -152,6 +152,11 @@ export class KeyRing {
     return held ? held.publicKey : this.#lookUpUnknown(kid)
   }
 
+  /** Whether the key `kid` is held now (synchronously; no reload). */
+  holds(kid: string): boolean {
+    return this.#keys.has(kid)
+  }
+
   /** The JWK Set: every published key's public half. */
   async jwks(): Promise<{ keys: JWK[] }> {
     await this.ready()
