@@ -11,6 +11,8 @@ const trimSlash = (path: string) => (path.length > 1 && path.endsWith('/') ? pat
 /** What methods the routes take where: for 405 and its `Allow` header. */
 export class RouteIndex {
   private readonly byPath = new Map<string, Set<string>>()
+  /** The sorted methods of each fixed path, made once: `ownMethods` runs on every request. */
+  private readonly fixed = new Map<string, string[]>()
   private readonly patterns: Array<{ pattern: RegExp; methods: Set<string> }>
 
   constructor(routes: RouteTable) {
@@ -21,6 +23,7 @@ export class RouteIndex {
       if (method === 'GET') methods.add('HEAD')
       this.byPath.set(path, methods)
     }
+    for (const [path, methods] of this.byPath) if (isStatic(path)) this.fixed.set(path, [...methods].sort())
     this.patterns = [...this.byPath].map(([path, methods]) => ({
       pattern: new RegExp(
         `^${path
@@ -52,11 +55,8 @@ export class RouteIndex {
    * path is a resource of its own: another method there must not fall through to a pattern that
    * also matches it (`/users/:id`).
    */
-  ownMethods(path: string): string[] | undefined {
-    const key = trimSlash(path)
-    if (!isStatic(key)) return undefined
-    const methods = this.byPath.get(key)
-    return methods && [...methods].sort()
+  ownMethods(path: string): readonly string[] | undefined {
+    return this.fixed.get(trimSlash(path))
   }
 }
 
@@ -70,7 +70,7 @@ export function lazyRouteIndex(routes: () => RouteTable): () => RouteIndex {
 }
 
 /** 405 with the `Allow` header. */
-export function methodNotAllowed(method: string, allow: string[]): HttpError {
+export function methodNotAllowed(method: string, allow: readonly string[]): HttpError {
   return new HttpError(405, `${method} is not allowed here; use ${allow.join(', ')}`, {
     allow: allow.join(', '),
   })
