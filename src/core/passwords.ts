@@ -5,8 +5,8 @@
  * Each hash or verify takes a slot of a service-wide limit (`PasswordSlots`): argon2id is meant to
  * be costly, and without a bound a flood of registrations or password changes would run as many at
  * once as it sends, starving logins and the event loop (`/health`) of CPU. Verifies (logins) are
- * served before hashes (registrations, password changes), which leave one slot to them when there
- * are two or more, and what cannot get a slot in time is refused with 503 and `Retry-After`.
+ * served before hashes (registrations, password changes), which leave one slot to them, and what
+ * cannot get a slot in time is refused with 503 and `Retry-After`.
  */
 import { trace } from '@opentelemetry/api'
 import { HttpError } from './errors'
@@ -40,7 +40,7 @@ type Waiter = { run: () => void; timer: ReturnType<typeof setTimeout> }
 /**
  * A counting semaphore with two queues and a bounded wait. Verifies (logins) are served first, and
  * hashes (registrations, password changes) may hold all slots but one, so that a login always
- * finds a slot free of them.
+ * finds a slot free of them. Verifies may be capped lower (`maxVerifies`).
  */
 export class PasswordSlots {
   private readonly busy = { verify: 0, hash: 0 }
@@ -50,6 +50,8 @@ export class PasswordSlots {
     readonly size: number,
     private readonly waitMs = SLOT_WAIT_MS,
     private readonly maxWaiting = MAX_WAITING,
+    /** At most this many verifies at once (`size` unless told): see `slots` below. */
+    private readonly maxVerifies = size,
   ) {}
 
   /**
@@ -76,7 +78,7 @@ export class PasswordSlots {
   private free(kind: Kind): boolean {
     const total = this.busy.verify + this.busy.hash
     return kind === 'verify'
-      ? total < this.size
+      ? total < this.size && this.busy.verify < this.maxVerifies
       : total < this.size && this.busy.hash < Math.max(1, this.size - 1)
   }
 
@@ -118,14 +120,19 @@ export class PasswordSlots {
 const overloaded = () =>
   new HttpError(503, 'the service is busy checking passwords; retry shortly', { 'retry-after': '1' })
 
+const cpus = Math.max(1, navigator.hardwareConcurrency || 1)
+
 /**
- * One slot per CPU but one, so that a CPU stays free for the event loop (`/health`, every other
- * request) while logins run flat out. Measured with `bun run bench` on 2 cores (a login storm of 20
- * clients): with 2 slots /health's p99 was 11 and 13 ms at 27 and 23 logins/s; with 1 slot 9 and
- * 8 ms at 17 and 22 logins/s, within the 10 ms goal of issue #15 for fewer logins. More slots than
- * CPUs would only queue in the OS: argon2id runs on Bun's worker threads.
+ * One slot per CPU (more would only queue in the OS: argon2id runs on Bun's worker threads), and
+ * each kind on all but one of them (at least one), so that a CPU stays free for the event loop
+ * (`/health`, every other request) while logins run flat out, and a login finds a slot that no
+ * registration holds. Measured with `bun run bench` on 2 cores (a login storm of 20 clients): with
+ * 2 verifies at once /health's p99 was 11 and 13 ms at 27 and 23 logins/s; with 1, 9 and 8 ms at
+ * 17 and 22 logins/s, within the 10 ms goal of issue #15 for fewer logins. A single slot for both
+ * kinds did as well for the storm, but then a login waited behind registrations' hashes
+ * (tests/registration.test.ts, the fresh-name flood).
  */
-const slots = new PasswordSlots(Math.max(1, (navigator.hardwareConcurrency || 1) - 1))
+const slots = new PasswordSlots(cpus, SLOT_WAIT_MS, MAX_WAITING, Math.max(1, cpus - 1))
 
 export const hashPassword = (password: string) =>
   slots.run('hash', () => Bun.password.hash(password, OPTIONS))

@@ -79,6 +79,25 @@ describe('PasswordSlots', () => {
     expect(log).toEqual(['hash 1', 'hash 2'])
   })
 
+  test('with maxVerifies, verifies beyond it wait, while a hash still takes a free slot', async () => {
+    const log: string[] = []
+    const slots = new PasswordSlots(2, 5_000, 64, 1)
+    const [first, second, hash] = [gate(log, 'verify 1'), gate(log, 'verify 2'), gate(log, 'hash')]
+    const runs = [
+      slots.run('verify', first.task),
+      slots.run('verify', second.task),
+      slots.run('hash', hash.task),
+    ]
+    await Bun.sleep(5)
+    expect(log).toEqual(['verify 1', 'hash'])
+    first.open()
+    await Bun.sleep(5)
+    expect(log).toEqual(['verify 1', 'hash', 'verify 2'])
+    second.open()
+    hash.open()
+    await Promise.all(runs)
+  })
+
   test('a task that gets no slot within the wait is refused with 503 and Retry-After', async () => {
     const log: string[] = []
     const slots = new PasswordSlots(1, 20)
