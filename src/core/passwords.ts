@@ -127,10 +127,10 @@ const cpus = Math.max(1, navigator.hardwareConcurrency || 1)
  * each kind on all but one of them (at least one), so that a CPU stays free for the event loop
  * (`/health`, every other request) while logins run flat out, and a login finds a slot that no
  * registration holds. Measured with `bun run bench` on 2 cores (a login storm of 20 clients): with
- * 2 verifies at once /health's p99 was 11 and 13 ms at 27 and 23 logins/s; with 1, 9 and 8 ms at
- * 17 and 22 logins/s, within the 10 ms goal of issue #15 for fewer logins. A single slot for both
- * kinds did as well for the storm, but then a login waited behind registrations' hashes
- * (tests/registration.test.ts, the fresh-name flood).
+ * 2 verifies at once /health's p99 was 11 and 13 ms at 27 and 23 logins/s; with 1, 8 to 10 ms at
+ * 17 to 22 logins/s in the quieter runs (the 10 ms goal of issue #15), for fewer logins. A single
+ * slot for both kinds did as well for the storm, but then a login waited behind a registration's
+ * hash (tests/registration.test.ts, the fresh-name flood).
  */
 const slots = new PasswordSlots(cpus, SLOT_WAIT_MS, MAX_WAITING, Math.max(1, cpus - 1))
 
