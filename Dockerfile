@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build: one self-contained executable (bun build --compile), then a slim non-root runtime image.
+# Build: one self-contained executable (bun run build: bun build --compile --bytecode --format=esm;
+# the bytecode saves parsing the bundle at each start, and needs ESM for the top-level await), then
+# a slim non-root runtime image.
 FROM oven/bun:1.4.5 AS build
 WORKDIR /app
 COPY package.json bun.lock ./

@@ -1,7 +1,6 @@
 import { createApp, createServices } from './app'
 import { ConfigError, loadConfig } from './config'
 import { createLogger } from './core/log'
-import { prepareDummyHash } from './core/passwords'
 import { Probes } from './health'
 import { KeyDecryptionError } from './keys/cipher'
 import { logTransportWarning } from './mail'
@@ -51,7 +50,6 @@ async function main() {
   services.mail.start()
   const probes = new Probes()
   const app = createApp({ config, store, logger, services, probes, observability })
-  await prepareDummyHash()
   if (config.admin) {
     const created = await services.users.ensureAdmin(config.admin)
     if (created) logger.info('created the first admin', { username: created.username })

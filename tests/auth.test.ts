@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { generateKeyPair, SignJWT } from 'jose'
 import type { Services } from '../src/app'
 import { API_SCOPES, DOCS_CLIENT_ID } from '../src/core/domain'
+import { ARGON2_PARAMS, argon2Params } from '../src/core/passwords'
 import { newAccount, TEST_SECRET } from './support/app'
 import { expectOAuthError } from './support/assertions'
 import { forEachStore } from './support/fixture'
@@ -285,6 +286,42 @@ forEachStore('auth', (ctx) => {
       expectOAuthError(right, 'invalid_grant')
       expect(right.body.error_description).toContain('disabled')
       expect(wrong.body.error_description).not.toContain('disabled')
+    })
+
+    /** Gives `user` a hash of `password` with Bun's former default cost (64 MiB), as older accounts have. */
+    const storeOldHash = async (userId: string, password: string) => {
+      const old = await Bun.password.hash(password, { algorithm: 'argon2id' })
+      expect(argon2Params(old)).not.toEqual(ARGON2_PARAMS)
+      await ctx.store.users.update(userId, { passwordHash: old })
+      return old
+    }
+
+    test('a login with a hash of older parameters succeeds and re-hashes it with the current ones', async () => {
+      const user = await ctx.registerUser()
+      await storeOldHash(user.id, user.password)
+      const reply = await ctx.client.post('/auth/login', {
+        body: { username: user.username, password: user.password },
+      })
+      expect(reply.status).toBe(200)
+      const stored = await ctx.store.users.findById(user.id)
+      expect(argon2Params(stored?.passwordHash ?? '')).toEqual(ARGON2_PARAMS)
+      // The new hash is of the same password, and the sessions it opened go on.
+      const again = await ctx.client.post('/auth/login', {
+        body: { username: user.username, password: user.password },
+      })
+      expect(again.status).toBe(200)
+      const me = await ctx.client.get('/users/me', { token: reply.body.access_token })
+      expect(me.status).toBe(200)
+    })
+
+    test('a wrong password leaves a hash of older parameters as it is', async () => {
+      const user = await ctx.registerUser()
+      const old = await storeOldHash(user.id, user.password)
+      const reply = await ctx.client.post('/auth/login', {
+        body: { username: user.username, password: 'not-the-password' },
+      })
+      expectOAuthError(reply, 'invalid_grant')
+      expect((await ctx.store.users.findById(user.id))?.passwordHash).toBe(old)
     })
   })
 

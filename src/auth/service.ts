@@ -1,5 +1,5 @@
 import { OAuthError } from '../core/errors'
-import { verifyPassword } from '../core/passwords'
+import { hashPassword, needsRehash, verifyPassword } from '../core/passwords'
 import { type RequestContext, SecurityEvents } from '../core/security-events'
 import type {
   AuthorizationCodeRepository,
@@ -156,8 +156,25 @@ export class AuthService {
       this.events.record({ event: 'login_failed', reqId, address, accountId, outcome: 'email_unverified' })
       throw new CredentialsRefused('unverified')
     }
+    await this.upgradeHash(user, password)
     this.events.loginSucceeded()
     return user
+  }
+
+  /**
+   * Re-hashes the password of a successful login whose stored hash has other than the current
+   * argon2id parameters (core/passwords.ts), so that older hashes move to them as users sign in:
+   * the password is known only now. Written only if the account is unchanged since it was read
+   * (its version; the write moves it on, like any). Best effort: a busy slot (503), a concurrent
+   * change or a store error leaves the old hash, which still verifies, for the next login to upgrade.
+   */
+  private async upgradeHash(user: UserRecord, password: string): Promise<void> {
+    if (!needsRehash(user.passwordHash)) return
+    try {
+      await this.users.update(user.id, { passwordHash: await hashPassword(password) }, user.version)
+    } catch {
+      // Left for the next login (see above); the sign-in itself has succeeded.
+    }
   }
 
   /**

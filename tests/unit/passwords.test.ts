@@ -1,6 +1,17 @@
-/** `PasswordSlots`: the service-wide bound on argon2id work (docs/api.md, Errors: 503). */
+/**
+ * `PasswordSlots`: the service-wide bound on argon2id work (docs/api.md, Errors: 503); the argon2id
+ * parameters, the dummy hash for unknown users, and which stored hashes are upgraded at login.
+ */
 import { describe, expect, test } from 'bun:test'
-import { PasswordSlots } from '../../src/core/passwords'
+import {
+  ARGON2_PARAMS,
+  argon2Params,
+  DUMMY_HASH,
+  hashPassword,
+  needsRehash,
+  PasswordSlots,
+  verifyPassword,
+} from '../../src/core/passwords'
 import { expectHttpError } from '../support/assertions'
 
 /** A task that finishes when the test says so, noting when it started. */
@@ -68,6 +79,25 @@ describe('PasswordSlots', () => {
     expect(log).toEqual(['hash 1', 'hash 2'])
   })
 
+  test('with maxVerifies, verifies beyond it wait, while a hash still takes a free slot', async () => {
+    const log: string[] = []
+    const slots = new PasswordSlots(2, 5_000, 64, 1)
+    const [first, second, hash] = [gate(log, 'verify 1'), gate(log, 'verify 2'), gate(log, 'hash')]
+    const runs = [
+      slots.run('verify', first.task),
+      slots.run('verify', second.task),
+      slots.run('hash', hash.task),
+    ]
+    await Bun.sleep(5)
+    expect(log).toEqual(['verify 1', 'hash'])
+    first.open()
+    await Bun.sleep(5)
+    expect(log).toEqual(['verify 1', 'hash', 'verify 2'])
+    second.open()
+    hash.open()
+    await Promise.all(runs)
+  })
+
   test('a task that gets no slot within the wait is refused with 503 and Retry-After', async () => {
     const log: string[] = []
     const slots = new PasswordSlots(1, 20)
@@ -99,5 +129,66 @@ describe('PasswordSlots', () => {
     busy.open()
     await running
     expect(await waiting).toBe('waited')
+  })
+})
+
+/** Median milliseconds of `runs` calls of `task`, one after another. */
+async function medianMs(runs: number, task: () => Promise<unknown>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await task()
+    times.push(performance.now() - started)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number
+}
+
+describe('argon2id parameters', () => {
+  test('new hashes carry the configured parameters, and verify', async () => {
+    const hash = await hashPassword('correct horse battery staple')
+    expect(argon2Params(hash)).toEqual(ARGON2_PARAMS)
+    expect(needsRehash(hash)).toBe(false)
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true)
+    expect(await verifyPassword('wrong horse battery staple', hash)).toBe(false)
+  })
+
+  test("a hash made with Bun's former default (64 MiB) still verifies, and is due for a rehash", async () => {
+    const old = await Bun.password.hash('an older password', { algorithm: 'argon2id' })
+    expect(argon2Params(old)).toEqual({ memoryCost: 65_536, timeCost: 2, parallelism: 1 })
+    expect(await verifyPassword('an older password', old)).toBe(true)
+    expect(needsRehash(old)).toBe(true)
+  })
+
+  test('any other algorithm or cost is due for a rehash', async () => {
+    const bcrypt = await Bun.password.hash('x', { algorithm: 'bcrypt', cost: 4 })
+    expect(argon2Params(bcrypt)).toBeUndefined()
+    expect(needsRehash(bcrypt)).toBe(true)
+    const argon2i = await Bun.password.hash('x', { algorithm: 'argon2i', memoryCost: 19_456, timeCost: 2 })
+    expect(needsRehash(argon2i)).toBe(true)
+    const moreTime = await Bun.password.hash('x', { algorithm: 'argon2id', memoryCost: 19_456, timeCost: 3 })
+    expect(needsRehash(moreTime)).toBe(true)
+  })
+})
+
+describe('the dummy hash for unknown users', () => {
+  test('has exactly the current parameters', () => {
+    expect(argon2Params(DUMMY_HASH)).toEqual(ARGON2_PARAMS)
+    expect(needsRehash(DUMMY_HASH)).toBe(false)
+  })
+
+  test('an unknown user (no hash) is refused', async () => {
+    expect(await verifyPassword('anything', undefined)).toBe(false)
+  })
+
+  test('verifying against it takes as long as against a real hash of the current parameters', async () => {
+    const real = await hashPassword('a real password')
+    // Warm up both paths (Bun's worker threads, the memory argon2id takes).
+    await verifyPassword('a guess', real)
+    await verifyPassword('a guess', undefined)
+    const unknown = await medianMs(7, () => verifyPassword('a guess', undefined))
+    const known = await medianMs(7, () => verifyPassword('a guess', real))
+    // Loose: a noisy machine moves single runs; a hash of other parameters (64 MiB) would be ~3x.
+    expect(unknown / known).toBeGreaterThan(0.5)
+    expect(unknown / known).toBeLessThan(2)
   })
 })
