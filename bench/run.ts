@@ -59,6 +59,15 @@ const ROOT = resolve(import.meta.dir, '..')
 const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', SMOKE ? 'results-smoke.json' : 'results.json')
 const BINARY = join(ROOT, 'dist', 'mercado')
 
+/** The rows of the SQLite reads' floor (bench/raw-sqlite.ts), and the Mercado row each is the floor of. */
+const FLOOR_BY_ID = 'floor: Bun.serve + bun:sqlite, the read of GET /products/{id}'
+const FLOOR_LIST = 'floor: Bun.serve + bun:sqlite, the read of GET /products?limit=20'
+const LAST_MERCADO_ROW = 'Mercado GET /products?limit=20 (SQLite)'
+const FLOORS: Record<string, string> = {
+  [FLOOR_BY_ID]: 'Mercado GET /products/{id} (SQLite)',
+  [FLOOR_LIST]: LAST_MERCADO_ROW,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -326,7 +335,8 @@ try {
     stdout: 'ignore',
   })
   children.push(raw, elysia)
-  const server = mercado(ports.mercado)
+  const dataDir = tempDir('mercado-bench-data-')
+  const server = mercado(ports.mercado, {}, dataDir)
   const base = `http://127.0.0.1:${ports.mercado}`
   await Promise.all([
     waitFor(`http://127.0.0.1:${ports.raw}/health`),
@@ -334,6 +344,15 @@ try {
     waitFor(`${base}/health`),
   ])
   const { auth, productPath } = await seed(base)
+  // The floor of the SQLite reads: Bun.serve and bun:sqlite alone, on Mercado's database file.
+  const rawSqlitePort = freePort()
+  const rawSqlite = spawn(['bun', join(ROOT, 'bench/raw-sqlite.ts'), join(dataDir, 'mercado.sqlite')], {
+    env: { ...env, PORT: String(rawSqlitePort) },
+    stdout: 'ignore',
+  })
+  children.push(rawSqlite)
+  const floor = `http://127.0.0.1:${rawSqlitePort}`
+  await waitFor(`${floor}${productPath}`)
 
   const cases: Array<{ name: string; url: string; headers?: Record<string, string> }> = [
     { name: 'raw Bun.serve /health (floor)', url: `http://127.0.0.1:${ports.raw}/health` },
@@ -342,6 +361,8 @@ try {
     { name: 'Mercado GET /products/{id} (SQLite)', url: `${base}${productPath}` },
     { name: 'Mercado GET /users/me (bearer, SQLite)', url: `${base}/users/me`, headers: auth },
     { name: 'Mercado GET /products?limit=20 (SQLite)', url: `${base}/products?limit=20` },
+    { name: FLOOR_BY_ID, url: `${floor}${productPath}` },
+    { name: FLOOR_LIST, url: `${floor}/products?limit=20` },
   ]
   for (const c of cases) {
     const code = await status(c.url, c.headers)
@@ -363,6 +384,12 @@ try {
     }
   }
   rawRps = best.get(cases[0]?.name as string)?.rps ?? Number.NaN
+  const floorNote = (floorName: string, floorRps: number) => {
+    const mercadoRps = best.get(FLOORS[floorName] as string)?.rps
+    return mercadoRps
+      ? `${FLOORS[floorName]} is ${(mercadoRps / floorRps).toFixed(2)} of this floor`
+      : undefined
+  }
   const rssAfterLoad = memory(server.pid).rssMb
   for (const c of cases) {
     const rate = best.get(c.name)
@@ -377,8 +404,9 @@ try {
       ...rate,
       ratio: rate.rps / rawRps,
       of: 'raw Bun.serve',
-      // The Mercado process's RSS after all its rows, on the last one.
-      ...(c === cases.at(-1) ? { rssMb: rssAfterLoad } : {}),
+      // The Mercado process's RSS after all its rows, on its last one.
+      ...(c.name === LAST_MERCADO_ROW ? { rssMb: rssAfterLoad } : {}),
+      ...(FLOORS[c.name] ? { note: floorNote(c.name, rate.rps) } : {}),
     })
   }
 
