@@ -116,12 +116,20 @@ function freePort(): number {
   return port as number
 }
 
-/** RSS and its high-water mark in MB, from /proc (Linux). */
-function memory(pid: number): { rssMb: number; hwmMb: number } {
+/**
+ * RSS and its high-water mark in MB, from /proc (Linux); and the RSS's parts: pages of files
+ * (mostly the executable itself, mapped) and anonymous memory (the heaps).
+ */
+function memory(pid: number): { rssMb: number; hwmMb: number; fileMb: number; anonMb: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN)
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 }
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    hwmMb: kb('VmHWM') / 1024,
+    fileMb: kb('RssFile') / 1024,
+    anonMb: kb('RssAnon') / 1024,
+  }
 }
 
 /** Resets VmHWM to the current RSS (`echo 5 > /proc/<pid>/clear_refs`); false where refused. */
@@ -534,6 +542,8 @@ try {
     const times: number[] = []
     const peaks: number[] = []
     const idles: number[] = []
+    const files: number[] = []
+    const anons: number[] = []
     for (let i = 0; i < COLD_STARTS; i++) {
       const t0 = performance.now()
       const child = spawn(command, {
@@ -554,10 +564,18 @@ try {
       const m = memory(child.pid)
       peaks.push(m.hwmMb)
       idles.push(m.rssMb)
+      files.push(m.fileMb)
+      anons.push(m.anonMb)
       child.kill()
       await child.exited
     }
-    return { ms: median(times), peakRssMb: median(peaks), idleRssMb: median(idles), times }
+    return {
+      ms: median(times),
+      peakRssMb: median(peaks),
+      idleRssMb: median(idles),
+      times,
+      idleParts: `idle RSS ${median(files).toFixed(0)} MB of files (the executable) + ${median(anons).toFixed(0)} MB anonymous`,
+    }
   }
   await row(`cold start dist/mercado (median of ${COLD_STARTS})`, async () => {
     const port = freePort()
@@ -585,7 +603,7 @@ try {
       ms: r.ms,
       peakRssMb: r.peakRssMb,
       idleRssMb: r.idleRssMb,
-      note: `start to first 200 on /health; each: ${r.times.map((t) => t.toFixed(0)).join(', ')} ms`,
+      note: `start to first 200 on /health; each: ${r.times.map((t) => t.toFixed(0)).join(', ')} ms; ${r.idleParts}`,
     }
   })
   await row(`cold start raw Bun.serve, bun bench/raw.ts (median of ${COLD_STARTS})`, async () => {
@@ -595,7 +613,7 @@ try {
       { PATH: process.env.PATH ?? '', PORT: String(port) },
       port,
     )
-    return { ms: r.ms, peakRssMb: r.peakRssMb, idleRssMb: r.idleRssMb, note: 'reference' }
+    return { ms: r.ms, peakRssMb: r.peakRssMb, idleRssMb: r.idleRssMb, note: `reference; ${r.idleParts}` }
   })
 } catch (error) {
   failed++
