@@ -7,6 +7,8 @@
  * its own work; what these fall short of the raw `/health` floor is Bun's SQLite and JSON.
  */
 import { Database } from 'bun:sqlite'
+// The row's type only: nothing of Mercado runs here.
+import type { ProductRow as Row } from '../src/store/sqlite/products'
 
 const db = new Database(process.argv[2] as string, { readonly: true, strict: true })
 const COLUMNS = 'id, name, description, price, stock, tags, owner_id, created_at, updated_at'
@@ -15,18 +17,6 @@ const page = db.query(
   `SELECT ${COLUMNS} FROM products ORDER BY created_at DESC, id DESC LIMIT $limit OFFSET $offset`,
 )
 const count = db.query<{ total: number }, []>('SELECT count(*) AS total FROM products')
-
-interface Row {
-  id: string
-  name: string
-  description: string
-  price: number
-  stock: number
-  tags: string
-  owner_id: string
-  created_at: number
-  updated_at: number
-}
 
 const product = (r: Row) => ({
   id: r.id,

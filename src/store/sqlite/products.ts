@@ -15,7 +15,7 @@ import type {
 import { guarded } from './errors'
 import { listPage, type Params } from './query'
 
-interface ProductRow {
+export interface ProductRow {
   id: string
   name: string
   description: string
