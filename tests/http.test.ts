@@ -181,3 +181,55 @@ test('every request gets one access-log line, refusals before routing included',
     expect(Object.keys(entry)).toEqual(['time', 'level', 'reqId', 'method', 'path', 'status', 'ms'])
   await store.close()
 })
+
+test('a listening server writes exactly one access-log line for every kind of answer', async () => {
+  // Through Bun's own router (as deployed), not app.handle: answers from a route, from the error
+  // mapping inside a route (written by both ways, kept once) and outside any route.
+  const lines: string[] = []
+  const store = freshSqliteStore()
+  const logger = createLogger('info', (chunk) => lines.push(chunk))
+  const app = createApp({ config: testConfig({ CORS_ORIGINS: '*' }), store, logger })
+  app.listen({ port: 0, hostname: '127.0.0.1' })
+  const base = `http://127.0.0.1:${app.server?.port}`
+  const account = { username: 'log_lines', email: 'log_lines@example.com', password: 'log-lines-password' }
+  const requests: Array<[string, string, RequestInit, number]> = [
+    [
+      'POST',
+      '/auth/register',
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) },
+      201,
+    ],
+    ['GET', '/health', {}, 200],
+    ['HEAD', '/health', {}, 200],
+    ['GET', '/swagger', {}, 200],
+    ['GET', '/products/0123456789abcdef01234567', {}, 404],
+    ['GET', '/products/not-an-id', {}, 422],
+    ['GET', '/users/me', {}, 401],
+    [
+      'OPTIONS',
+      '/products',
+      { headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } },
+      204,
+    ],
+    ['DELETE', '/users/me', {}, 405],
+    ['GET', '/nowhere', {}, 404],
+  ]
+  try {
+    for (const [method, path, init, expected] of requests) {
+      const reply = await fetch(`${base}${path}`, { method, ...init })
+      await reply.arrayBuffer()
+      expect([method, path, reply.status]).toEqual([method, path, expected])
+    }
+    logger.flush()
+    const logged = lines
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.reqId)
+    expect(logged.map((l) => [l.method, l.path, l.status])).toEqual(requests.map(([m, p, , s]) => [m, p, s]))
+  } finally {
+    await app.stop()
+    await store.close()
+  }
+})
