@@ -52,8 +52,9 @@ export function cors(origins: readonly string[]) {
     if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
       Object.assign(set.headers, preflightHeaders)
       set.status = 204
-      // Thrown, not returned: Elysia skips onAfterResponse (the access log, the request's metrics
-      // and span) for an answer returned from onRequest; error-mapping answers it as it is.
+      // Thrown, not returned: an answer returned from onRequest reaches neither the error mapping
+      // nor any later hook (the access log, the request's metrics and span); error-mapping
+      // answers it as it is.
       throw new PreflightAnswer()
     }
     set.headers['access-control-expose-headers'] = exposed
