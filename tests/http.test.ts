@@ -151,6 +151,15 @@ describe('HTTP conventions', () => {
   })
 })
 
+/** The access-log lines among what a logger wrote (`chunks`): those with a request id. */
+const accessLines = (chunks: string[]) =>
+  chunks
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.reqId)
+
 test('every request gets one access-log line, refusals before routing included', async () => {
   const lines: string[] = []
   const store = freshSqliteStore()
@@ -170,12 +179,7 @@ test('every request gets one access-log line, refusals before routing included',
     await app.handle(new Request(`http://localhost${path}`, { method, ...init }))
   }
   await Bun.sleep(20)
-  const logged = lines
-    .join('')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
-    .filter((entry) => entry.reqId)
+  const logged = accessLines(lines)
   expect(logged.map((l) => [l.method, l.path, l.status])).toEqual(requests.map(([m, p, , s]) => [m, p, s]))
   for (const entry of logged)
     expect(Object.keys(entry)).toEqual(['time', 'level', 'reqId', 'method', 'path', 'status', 'ms'])
@@ -221,12 +225,7 @@ test('a listening server writes exactly one access-log line for every kind of an
       expect([method, path, reply.status]).toEqual([method, path, expected])
     }
     logger.flush()
-    const logged = lines
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
-      .filter((entry) => entry.reqId)
+    const logged = accessLines(lines)
     expect(logged.map((l) => [l.method, l.path, l.status])).toEqual(requests.map(([m, p, , s]) => [m, p, s]))
   } finally {
     await app.stop()
