@@ -8,16 +8,9 @@ import type {
 } from '../types.ts'
 import { guard } from './errors.ts'
 
-export interface AccountTokenDoc {
+/** The record as stored, with when the database may delete it. */
+export type AccountTokenDoc = AccountTokenRecord & {
   _id: ObjectId
-  tokenHash: string
-  purpose: AccountTokenPurpose
-  userId: string
-  email: string
-  userSessionVersion: number
-  expiresAt: Date
-  createdAt: Date
-  usedAt: Date | null
   /** A day past `expiresAt`: until then `countSince` still counts the token. */
   deleteAt: Date
 }

@@ -4,19 +4,8 @@ import type { NewOutboxMail, OutboxMailRecord, OutboxRepository } from '../types
 import { toObjectId } from './common.ts'
 import { guard } from './errors.ts'
 
-export interface OutboxDoc {
-  _id: ObjectId
-  to: string
-  subject: string
-  text: string
-  html: string
-  attempts: number
-  nextAttemptAt: Date
-  lockedUntil: Date | null
-  sentAt: Date | null
-  lastError: string | null
-  createdAt: Date
-}
+/** The record as stored: its id as `_id`. */
+export type OutboxDoc = Omit<OutboxMailRecord, 'id'> & { _id: ObjectId }
 
 export const outboxIndexes: IndexDescription[] = [
   { key: { sentAt: 1, nextAttemptAt: 1, _id: 1 }, name: 'outbox_due' },
