@@ -236,22 +236,26 @@ async function ensureBinary() {
   if ((await build.exited) !== 0) throw new Error('bun run build failed')
 }
 
-/** Mercado as the container runs it: the binary, production, its secret, default settings. */
+/** The environment of Mercado as the container runs it: production, its secret, default settings. */
+function mercadoEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    KEY_ENCRYPTION_SECRET: 'bench-key-encryption-secret-of-at-least-32-bytes',
+  }
+}
+
+/** Mercado as the container runs it: the binary, in `mercadoEnv` and `extra`. */
 function mercado(port: number, extra: Record<string, string> = {}, dataDir = tempDir('mercado-bench-data-')) {
   const cwd = tempDir('mercado-bench-cwd-')
   mkdirSync(dataDir, { recursive: true })
   const child = spawn([BINARY], {
     cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      KEY_ENCRYPTION_SECRET: 'bench-key-encryption-secret-of-at-least-32-bytes',
-      ...extra,
-    },
+    env: { ...mercadoEnv(port, dataDir), ...extra },
     stdout: 'ignore',
     stderr: 'inherit',
   })
@@ -599,19 +603,7 @@ try {
     await waitFor(`http://127.0.0.1:${port}/health`)
     first.kill()
     await first.exited
-    const r = await coldStart(
-      [BINARY],
-      {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        KEY_ENCRYPTION_SECRET: 'bench-key-encryption-secret-of-at-least-32-bytes',
-      },
-      port,
-    )
+    const r = await coldStart([BINARY], mercadoEnv(port, dataDir), port)
     return {
       ms: r.ms,
       peakRssMb: r.peakRssMb,
