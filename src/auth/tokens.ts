@@ -86,12 +86,10 @@ const IAT_SKEW = 60
  */
 const VERIFIED_TOKENS = 4096
 
-/** A token whose signature and claims were checked once: its claims, until it expires. */
+/** A token whose signature and claims were checked once: its claims, and the key that signed it. */
 interface Verified {
   claims: AccessClaims
   kid: string
-  /** `exp` in milliseconds. */
-  expiresAt: number
 }
 
 /** Why a token was refused; said in `WWW-Authenticate`'s `error_description`. */
@@ -156,10 +154,12 @@ export class AccessTokens {
   /** Returns the claims of a valid token; throws `InvalidTokenError` saying why otherwise. */
   async verify(token: string): Promise<AccessClaims> {
     const known = this.verified.get(token)
-    if (known && Date.now() < known.expiresAt && this.options.keys.holds(known.kid)) return known.claims
-    const { claims, kid } = await this.verifyAnew(token)
-    this.verified.set(token, { claims, kid, expiresAt: claims.exp * 1000 })
-    return claims
+    // jose's rule: a token is expired from its `exp` (in seconds) on.
+    if (known && Date.now() < known.claims.exp * 1000 && this.options.keys.holds(known.kid))
+      return known.claims
+    const verified = await this.verifyAnew(token)
+    this.verified.set(token, verified)
+    return verified.claims
   }
 
   /** The full check of a token: signature, header and claims. */
