@@ -8,8 +8,8 @@ import type { SigningKeyRecord } from '../store/types'
 import type { KeyCipher } from './cipher'
 
 /**
- * The algorithm of every key. RS256 because it verifies fastest, and tokens are verified on every
- * request but signed once per login or refresh: with jose on Bun 1.4.5 (bench/jwt-verify.ts) RS256
+ * The algorithm of every key. RS256 because it verifies fastest, and tokens are verified far more
+ * often than signed (once per token and instance: `AccessTokens` remembers the result): with jose on Bun 1.4.5 (bench/jwt-verify.ts) RS256
  * verified in about 55-60 µs, ES256 in 105-130 µs and EdDSA in 95-125 µs, while RS256 signs in
  * about 1 ms against 45-75 µs. OpenID Connect also requires RS256 for ID tokens, so one key set
  * serves both.
