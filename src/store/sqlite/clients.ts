@@ -121,6 +121,8 @@ export class SqliteClientRepository implements ClientRepository {
         where: [],
         params: {},
         orderBy: 'created_at',
+        // Client ids are random: clients of one millisecond go in the order they were registered.
+        tieBreak: 'rowid',
         descending: false,
         page,
       }),

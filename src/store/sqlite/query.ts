@@ -12,8 +12,14 @@ export interface ListQuery {
   /** Conditions joined with AND; values go in `params`. */
   where: string[]
   params: Params
-  /** Sort column (a constant); `id` breaks ties in the same direction, so paging is stable. */
+  /** Sort column (a constant); `tieBreak` breaks ties in the same direction, so paging is stable. */
   orderBy: string
+  /**
+   * The column that orders rows of one sort value (a constant): `id` unless said. Ids made from
+   * ObjectIds grow with time, as MongoDB's `_id` does; a table of random ids names `rowid`, the
+   * insertion order, so that both engines list rows created in one millisecond alike.
+   */
+  tieBreak?: string
   descending: boolean
   page: Page
 }
@@ -28,7 +34,7 @@ export function listPage<Row>(db: Database, query: ListQuery): { rows: Row[]; to
   const direction = query.descending ? 'DESC' : 'ASC'
   const select = db.query<Row, Params>(
     `SELECT ${query.columns} FROM ${query.from} ${where}
-     ORDER BY ${query.orderBy} ${direction}, id ${direction} LIMIT $limit OFFSET $offset`,
+     ORDER BY ${query.orderBy} ${direction}, ${query.tieBreak ?? 'id'} ${direction} LIMIT $limit OFFSET $offset`,
   )
   const count = db.query<{ total: number }, Params>(`SELECT count(*) AS total FROM ${query.from} ${where}`)
   const { page, limit } = query.page

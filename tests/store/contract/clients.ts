@@ -122,5 +122,15 @@ export function describeClientContract(store: GetStore): void {
       const last = await store().clients.list({ page: total, limit: 1 })
       expect(last.items.map((c) => c.clientId)).toEqual([made[2]?.clientId as string])
     })
+
+    test('clients registered within one millisecond are listed in the order they were registered', async () => {
+      const made = []
+      // No pause between them: most share their createdAt, and their random ids must not decide.
+      for (let i = 0; i < 8; i++) made.push(await store().clients.create(newClient()))
+      const { total } = await store().clients.list({ page: 1, limit: 1 })
+      const all = await store().clients.list({ page: 1, limit: total })
+      const ids = all.items.map((c) => c.clientId)
+      expect(ids.slice(-8)).toEqual(made.map((c) => c.clientId))
+    })
   })
 }
